@@ -1,0 +1,1 @@
+"""Settings, database engine and session, base model, errors, time utilities."""

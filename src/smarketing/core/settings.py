@@ -1,0 +1,58 @@
+"""Settings read from the environment or a `.env` file (prefix `SMARKETING_`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("en", "es", "pt", "it")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SMARKETING_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite:///smarketing.db",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db",
+    )
+    timezone: str = Field(default="UTC", description="Workspace IANA timezone")
+    currency: str = Field(default="EUR", description="Workspace ISO 4217 currency")
+    locale: str = Field(default="en", description="Workspace locale: en, es, pt or it")
+    secret_key: str = Field(
+        default="dev-only-change-me", description="Signs session cookies; set it in production"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _valid_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"currency must be a 3-letter ISO 4217 code, got {value!r}")
+        return value.upper()
+
+    @field_validator("locale")
+    @classmethod
+    def _valid_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"locale must be one of {', '.join(SUPPORTED_LOCALES)}, got {value!r}")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The workspace interchange format (JSON Lines): import, export, rejects."""

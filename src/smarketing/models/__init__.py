@@ -1,0 +1,29 @@
+"""Every SQLAlchemy model, importable from one place (Alembic reads `Base.metadata`)."""
+
+from smarketing.models.base import Base
+from smarketing.models.crm import Activity, Attempt, Company, Contact, Deal, Decision
+from smarketing.models.history import LifecycleChange, OwnerChange
+from smarketing.models.marketing import Campaign, CostEntry
+from smarketing.models.sla import SlaAgreement
+from smarketing.models.workspace import Calendar, Persona, ProductLine, Team, User, Workspace
+
+__all__ = [
+    "Activity",
+    "Attempt",
+    "Base",
+    "Calendar",
+    "Campaign",
+    "Company",
+    "Contact",
+    "CostEntry",
+    "Deal",
+    "Decision",
+    "LifecycleChange",
+    "OwnerChange",
+    "Persona",
+    "ProductLine",
+    "SlaAgreement",
+    "Team",
+    "User",
+    "Workspace",
+]

@@ -1,0 +1,1 @@
+"""SLA: the agreement between marketing and sales, its clocks and its planner."""
