@@ -86,7 +86,11 @@ def _money(value: Any) -> Decimal:
         raise ValueError(f"{value!r} is not a decimal amount") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
-    return amount
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{value!r} has more than two decimals")
+    if abs(amount) >= Decimal("1e15"):
+        raise ValueError(f"{value!r} is too large")
+    return amount.quantize(Decimal("0.01"))
 
 
 def _currency(value: str) -> str:

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-22 07:41:16.002159
+Revises:
+Create Date: 2026-11-22 07:46:48.426149
 """
 
 from collections.abc import Sequence
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('product_line_id', sa.Integer(), nullable=True),
-    sa.Column('cost', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('cost', smarketing.models.types.Money(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('ends_on', sa.Date(), nullable=True),
@@ -101,7 +101,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('spent_on', sa.Date(), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('amount', smarketing.models.types.Money(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_cost_entries_campaign_id_campaigns')),
@@ -220,7 +220,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=200), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
-    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('amount', smarketing.models.types.Money(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
     sa.Column('created_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=False),

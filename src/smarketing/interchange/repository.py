@@ -1,0 +1,137 @@
+"""Key lookups and writes of the interchange importer.
+
+Small tables (users, teams, campaigns, ...) are cached by key for the whole import;
+contacts are looked up one by one, so memory stays bounded on large files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy.orm import Session
+
+from smarketing.models import (
+    Calendar,
+    Campaign,
+    Company,
+    Contact,
+    Persona,
+    ProductLine,
+    Team,
+    User,
+)
+
+
+class Missing(LookupError):
+    """A record refers to a key that is neither earlier in the file nor in the workspace."""
+
+
+class KeyCache:
+    """Cached `key -> id` lookups for one small table."""
+
+    def __init__(self, session: Session, model: Any, key_column: Any, label: str) -> None:
+        self._session = session
+        self._model = model
+        self._key_column = key_column
+        self._label = label
+        self._ids: dict[str, int] = {}
+
+    def find(self, key: str) -> int | None:
+        if key not in self._ids:
+            found = self._session.execute(
+                select(self._model.id).where(self._key_column == key)
+            ).scalar_one_or_none()
+            if found is None:
+                return None
+            self._ids[key] = found
+        return self._ids[key]
+
+    def get(self, key: str | None) -> int | None:
+        """Id of `key`; None for None; raises Missing for an unknown key."""
+        if key is None:
+            return None
+        found = self.find(key)
+        if found is None:
+            raise Missing(f"unknown {self._label} {key!r}: define it on an earlier line")
+        return found
+
+    def upsert(self, key: str, values: dict[str, Any]) -> str:
+        """Insert or update the row with `key`; returns created, updated or unchanged."""
+        existing_id = self.find(key)
+        if existing_id is None:
+            result = self._session.execute(insert(self._model).values(**values))
+            self._ids[key] = result.inserted_primary_key[0]
+            return "created"
+        return update_if_changed(self._session, self._model, self._model.id == existing_id, values)
+
+    def forget(self) -> None:
+        self._ids.clear()
+
+
+def update_if_changed(
+    session: Session, model: Any, where: ColumnElement[bool], values: dict[str, Any]
+) -> str:
+    row = session.execute(select(model).where(where)).scalar_one()
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changed:
+        return "unchanged"
+    session.execute(update(model).where(where).values(**changed))
+    session.expire(row)
+    return "updated"
+
+
+class Keys:
+    """Every key space the importer resolves."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.calendars = KeyCache(session, Calendar, Calendar.key, "calendar")
+        self.teams = KeyCache(session, Team, Team.key, "team")
+        self.users = KeyCache(session, User, User.email, "user")
+        self.product_lines = KeyCache(session, ProductLine, ProductLine.key, "product_line")
+        self.personas = KeyCache(session, Persona, Persona.key, "persona")
+        self.campaigns = KeyCache(session, Campaign, Campaign.key, "campaign")
+        self._campaign_channels: dict[int, str] = {}
+
+    def campaign_channel(self, campaign_id: int) -> str:
+        if campaign_id not in self._campaign_channels:
+            self._campaign_channels[campaign_id] = self.session.execute(
+                select(Campaign.channel).where(Campaign.id == campaign_id)
+            ).scalar_one()
+        return self._campaign_channels[campaign_id]
+
+    def forget_campaign_channel(self, campaign_id: int) -> None:
+        self._campaign_channels.pop(campaign_id, None)
+
+    def company(self, ref: str | None) -> int | None:
+        """A company by domain, else by name."""
+        if ref is None:
+            return None
+        for column in (Company.domain, Company.name):
+            found = self.session.execute(
+                select(Company.id).where(column == ref).order_by(Company.id).limit(1)
+            ).scalar_one_or_none()
+            if found is not None:
+                return found
+        raise Missing(f"unknown company {ref!r}: define it on an earlier line")
+
+    def contact_id(self, email: str) -> int:
+        found = self.session.execute(
+            select(Contact.id).where(Contact.email == email)
+        ).scalar_one_or_none()
+        if found is None:
+            raise Missing(f"unknown contact {email!r}: define it on an earlier line")
+        return found
+
+    def actor(self, by: str | None) -> str:
+        """`system`, or the email of a known user."""
+        if by is None or by == "system":
+            return "system"
+        email = by.strip().lower()
+        self.users.get(email)
+        return email
+
+
+Resolver = Callable[[str], int]

@@ -1,0 +1,65 @@
+"""Use cases: import a JSON Lines file (with its rejects file) and export the workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from smarketing.interchange.exporter import Exporter
+from smarketing.interchange.importer import (
+    Importer,
+    ImportReport,
+    SourceLine,
+    read_lines,
+    rejects_path_for,
+    write_rejects,
+)
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    rejects_path: Path | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    on_line: Callable[[], None] | None = None,
+) -> tuple[ImportReport, Path | None]:
+    """Load `path`; write rejected lines unchanged to the rejects file (if any)."""
+    importer = Importer(session, checkpoint=checkpoint, on_line=on_line)
+    with path.open("rb") as stream:
+        report = importer.import_lines(read_lines(stream))
+    if not report.rejections:
+        return report, None
+    target = rejects_path or rejects_path_for(path)
+    write_rejects(target, report.rejections)
+    return report, target
+
+
+def import_records(
+    session: Session,
+    records: Iterable[dict[str, Any]],
+    *,
+    checkpoint: Callable[[], None] | None = None,
+    on_line: Callable[[], None] | None = None,
+) -> ImportReport:
+    """Load records made in memory (the demo) through the same path as a file."""
+    importer = Importer(session, checkpoint=checkpoint, on_line=on_line)
+    lines = (
+        SourceLine(number, orjson.dumps(record)) for number, record in enumerate(records, 1)
+    )
+    return importer.import_lines(lines)
+
+
+def export_file(session: Session, path: Path) -> int:
+    """Write every record of the workspace to `path`; returns the number of lines."""
+    count = 0
+    with path.open("wb") as out:
+        for record in Exporter(session).records():
+            out.write(orjson.dumps(record))
+            out.write(b"\n")
+            count += 1
+    return count
