@@ -55,7 +55,9 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def sqlite_engine(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def sqlite_engine(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     path = tmp_path_factory.mktemp("shared") / "shared.db"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")

@@ -32,7 +32,7 @@ def names(session: Session, model: Any, ids: set[int | None], column: Any) -> di
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(model.id, column).where(model.id.in_(wanted))).tuples())
+    return dict(session.execute(select(model.id, column).where(model.id.in_(wanted))).all())
 
 
 def company_label(session: Session, company_id: int | None) -> str | None:
@@ -59,28 +59,28 @@ def owner_history(session: Session, contact_id: int) -> list[tuple[OwnerChange, 
         .outerjoin(to_user, to_user.id == OwnerChange.to_owner_id)
         .where(OwnerChange.contact_id == contact_id)
         .order_by(OwnerChange.at, OwnerChange.id)
-    ).tuples())  # fmt: skip
+    ).all())  # fmt: skip
 
 
 def activities(session: Session, contact_id: int) -> list[tuple[Activity, str | None]]:
     return list(session.execute(
         select(Activity, Campaign.name).outerjoin(Campaign, Campaign.id == Activity.campaign_id)
         .where(Activity.contact_id == contact_id).order_by(Activity.at, Activity.id)
-    ).tuples())  # fmt: skip
+    ).all())  # fmt: skip
 
 
 def attempts(session: Session, contact_id: int) -> list[tuple[Attempt, str]]:
     return list(session.execute(
         select(Attempt, User.email).join(User, User.id == Attempt.user_id)
         .where(Attempt.contact_id == contact_id).order_by(Attempt.at, Attempt.id)
-    ).tuples())  # fmt: skip
+    ).all())  # fmt: skip
 
 
 def decisions(session: Session, contact_id: int) -> list[tuple[Decision, str]]:
     return list(session.execute(
         select(Decision, User.email).join(User, User.id == Decision.user_id)
         .where(Decision.contact_id == contact_id).order_by(Decision.at, Decision.id)
-    ).tuples())  # fmt: skip
+    ).all())  # fmt: skip
 
 
 def deals(session: Session, contact_id: int) -> list[Deal]:

@@ -14,7 +14,7 @@ def count_by_stage(session: Session, owner_id: int | None = None) -> dict[str, i
     statement = select(Contact.lifecycle_stage, func.count()).group_by(Contact.lifecycle_stage)
     if owner_id is not None:
         statement = statement.where(Contact.owner_id == owner_id)
-    return dict(session.execute(statement).tuples())
+    return dict(session.execute(statement).all())
 
 
 def entries_by_stage(
@@ -30,4 +30,4 @@ def entries_by_stage(
         statement = statement.join(Contact, Contact.id == LifecycleChange.contact_id).where(
             Contact.owner_id == owner_id
         )
-    return dict(session.execute(statement).tuples())
+    return dict(session.execute(statement).all())

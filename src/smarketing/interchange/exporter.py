@@ -66,12 +66,12 @@ def _clean(record: Record) -> Record:
 class Exporter:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.users = dict(session.execute(select(User.id, User.email)).tuples())
-        self.teams = dict(session.execute(select(Team.id, Team.key)).tuples())
-        self.calendars = dict(session.execute(select(Calendar.id, Calendar.key)).tuples())
-        self.campaigns = dict(session.execute(select(Campaign.id, Campaign.key)).tuples())
-        self.product_lines = dict(session.execute(select(ProductLine.id, ProductLine.key)).tuples())
-        self.personas = dict(session.execute(select(Persona.id, Persona.key)).tuples())
+        self.users = dict(session.execute(select(User.id, User.email)).all())
+        self.teams = dict(session.execute(select(Team.id, Team.key)).all())
+        self.calendars = dict(session.execute(select(Calendar.id, Calendar.key)).all())
+        self.campaigns = dict(session.execute(select(Campaign.id, Campaign.key)).all())
+        self.product_lines = dict(session.execute(select(ProductLine.id, ProductLine.key)).all())
+        self.personas = dict(session.execute(select(Persona.id, Persona.key)).all())
 
     def _stream(self, statement: Select[Any]) -> Iterator[Any]:
         yield from self.session.execute(statement.execution_options(yield_per=BATCH))

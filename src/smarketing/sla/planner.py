@@ -79,7 +79,9 @@ def parse_decimal(text: str, parameter: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise PlannerError(parameter, f"{text!r} is not a number (write e.g. 100000 or 0.2)") from None
+        raise PlannerError(
+            parameter, f"{text!r} is not a number (write e.g. 100000 or 0.2)"
+        ) from None
     if not value.is_finite():
         raise PlannerError(parameter, f"{text!r} is not a finite number")
     return value
@@ -300,4 +302,3 @@ def plan_to_json(
             **(extra_inputs or {}),
         },
     }
-

@@ -64,8 +64,8 @@ _STAGE_LABELS = {
 def measured_rates(window_months: int) -> tuple[FunnelRates, dict[str, Any]]:
     """Placeholder measurer used until the workspace database is wired in."""
     raise typer.BadParameter(
-        "--from-history needs a workspace database with funnel history, which this "
-        "command is not connected to yet; pass the rates with --rate instead",
+        "needs a workspace database with funnel history, which this command is not "
+        "connected to yet; pass the rates with --rate instead",
         param_hint="--from-history",
     )
 
