@@ -78,19 +78,27 @@ GOLDEN = [
         rates("0.01", "0.05", "0.1", "0.5"),
         (1, 2, 20, 400, 40000),
         (1, 2, 20, 400, 40000),
-        ("250.00", "0.01"),
+        ("0.63", "0.01"),
         id="tiny-rates-and-goal-below-one-deal",
     ),
-    # Half-up on an exact half cent: 1.25 / 1 customer; 1 / 0.5 = 2 opportunities; ... every
-    # rate 0.5: 1, 2, 4, 8, 16. 1.25/8 = 0.15625 -> 0.16; 1.25/16 = 0.078125 -> 0.08.
-    # A cents goal: 0.05 / 0.02 = 2.5 -> 3 customers is the next case.
+    # Every rate 0.5 doubles each stage: 1, 2, 4, 8, 16; over 2 reps: 1, 1, 2, 4, 8.
+    # 1.25/8 = 0.15625 -> 0.16; 1.25/16 = 0.078125 -> 0.08.
     pytest.param(
         PlanInputs(D("1.25"), D("2"), reps=2, months=1),
         rates("0.5", "0.5", "0.5", "0.5"),
         (1, 2, 4, 8, 16),
         (1, 1, 2, 4, 8),
         ("0.16", "0.08"),
-        id="rounding-half-up",
+        id="halving-rates",
+    ),
+    # An exact half cent rounds up (banker's rounding would give 0.12): 0.125 / 1 MQL.
+    pytest.param(
+        PlanInputs(D("0.125"), D("1"), reps=1, months=1),
+        rates("1", "1", "1", "1"),
+        (1, 1, 1, 1, 1),
+        (1, 1, 1, 1, 1),
+        ("0.13", "0.13"),
+        id="exact-half-cent-rounds-up",
     ),
     # 0.05 / 0.02 = 2.5 -> 3; 3 / 0.3 = 10 exactly (no float 9.9999 or 10.0001);
     # 10 / 0.7 = 14.29 -> 15; 15 / 0.3 = 50; 50 / 0.1 = 500. 0.05/50 = 0.001 -> 0.00.
@@ -320,9 +328,7 @@ plan_inputs = st.builds(
 )
 
 
-def stage_pairs(
-    plan_totals: dict[str, int], funnel: FunnelRates
-) -> list[tuple[int, Decimal, int]]:
+def stage_pairs(plan_totals: dict[str, int], funnel: FunnelRates) -> list[tuple[int, Decimal, int]]:
     """(stage count, rate into the next stage, next stage count), top of the funnel first."""
     counts = [plan_totals[name] for name in ("leads", "mqls", "sqls", "opportunities")]
     nexts = [plan_totals[name] for name in ("mqls", "sqls", "opportunities", "customers")]
@@ -368,7 +374,10 @@ def test_values_are_goal_per_record_rounded_half_up_to_cents(
 
     with localcontext() as ctx:
         ctx.prec = 200  # far more digits than any quotient here needs before rounding
-        for value, count in ((plan.mql_value, plan.totals.mqls), (plan.lead_value, plan.totals.leads)):
+        for value, count in (
+            (plan.mql_value, plan.totals.mqls),
+            (plan.lead_value, plan.totals.leads),
+        ):
             oracle = (inputs.revenue_goal / count).quantize(D("0.01"), rounding=ROUND_HALF_UP)
             assert value == oracle
             assert value.as_tuple().exponent == -2
@@ -578,9 +587,7 @@ def test_cli_measurer_error_names_from_history() -> None:
         (["--from-history", "--rate", "lead-mql=0.2"], "--rate", "not both"),
     ],
 )
-def test_cli_errors_name_the_option_and_exit_2(
-    args: list[str], option: str, message: str
-) -> None:
+def test_cli_errors_name_the_option_and_exit_2(args: list[str], option: str, message: str) -> None:
     def measure(window_months: int) -> tuple[FunnelRates, dict[str, Any]]:
         return DEFAULT_RATES, {}
 
@@ -590,6 +597,6 @@ def test_cli_errors_name_the_option_and_exit_2(
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert option in result.stderr
-    assert message in " ".join(result.stderr.split())
+    assert message in " ".join(result.stderr.replace("│", " ").split())  # unwrap Rich's panel
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)

@@ -128,8 +128,10 @@ class Exporter:
                           "country": co.country, "industry": co.industry,
                           "employees": co.employees,
                           "owner": self.users.get(co.owner_id)})  # fmt: skip
-        for sla in self.session.scalars(select(SlaAgreement).order_by(SlaAgreement.id)):
-            yield _clean({"type": "sla", "key": sla.key, "status": sla.status,
+        statement = select(SlaAgreement).order_by(SlaAgreement.key, SlaAgreement.version)
+        for sla in self.session.scalars(statement):
+            yield _clean({"type": "sla", "key": sla.key, "version": sla.version,
+                          "status": sla.status,
                           "effective_from": _day(sla.effective_from),
                           "effective_to": _day(sla.effective_to),
                           "calendar": self.calendars.get(sla.calendar_id),

@@ -20,9 +20,15 @@ import phonenumbers
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from smarketing.contacts.ownership import assign_owner
 from smarketing.core.errors import ValidationError
 from smarketing.interchange import records as r
-from smarketing.interchange.repository import Keys, Missing, update_if_changed
+from smarketing.interchange.repository import (
+    Keys,
+    Missing,
+    row_matches,
+    update_if_changed,
+)
 from smarketing.lifecycle import service as lifecycle
 from smarketing.lifecycle.domain import Stage, decision_target
 from smarketing.models import (
@@ -97,8 +103,15 @@ class Importer:
         workspace_currency: str | None = None,
         checkpoint: Callable[[], None] | None = None,
         on_line: Callable[[], None] | None = None,
+        on_history: Callable[[set[int]], None] | None = None,
+        on_sla_change: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
+        #: Contacts whose handoff history changed since the last batch (for SLA clocks).
+        self.history_changed: set[int] = set()
+        self.sla_changed = False
+        self.on_history = on_history
+        self.on_sla_change = on_sla_change
         self.keys = Keys(session)
         self.currency = workspace_currency or self._workspace_currency()
         self.checkpoint = checkpoint
@@ -127,9 +140,21 @@ class Importer:
                 report.applied[outcome] += 1
             if self.on_line:
                 self.on_line()
-            if self.checkpoint and report.lines % CHECKPOINT_EVERY == 0:
+            if report.lines % CHECKPOINT_EVERY == 0:
+                self._end_batch()
+        self._end_batch()
+        if self.sla_changed and self.on_sla_change:
+            self.on_sla_change()
+            if self.checkpoint:
                 self.checkpoint()
         return report
+
+    def _end_batch(self) -> None:
+        if self.on_history and self.history_changed:
+            self.on_history(self.history_changed)
+        self.history_changed = set()
+        if self.checkpoint:
+            self.checkpoint()
 
     def apply_data(self, data: Any) -> str:
         """Validate and apply one decoded line; returns e.g. 'contact created'."""
@@ -253,6 +278,8 @@ class Importer:
         return update_if_changed(self.session, Company, Company.id == existing[0], values)
 
     def _apply_sla(self, rec: r.SlaRecord) -> str:
+        """SLA versions: `version` names one; without it, a changed agreement becomes a
+        new version unless the latest is still a draft (drafts are edited in place)."""
         values = {
             "key": rec.key,
             "status": rec.status,
@@ -263,13 +290,33 @@ class Importer:
             "sales": rec.sales,
             "applies_to": rec.applies_to,
         }
-        existing = self.session.execute(
-            select(SlaAgreement.id).where(SlaAgreement.key == rec.key)
-        ).first()
-        if existing is None:
-            self.session.execute(insert(SlaAgreement).values(**values))
+        versions = self.session.execute(
+            select(SlaAgreement.id, SlaAgreement.version, SlaAgreement.status)
+            .where(SlaAgreement.key == rec.key).order_by(SlaAgreement.version)
+        ).all()  # fmt: skip
+        if rec.version is not None:
+            target = next((v for v in versions if v.version == rec.version), None)
+        elif versions:
+            latest = versions[-1]
+            same = row_matches(self.session, SlaAgreement, latest.id, values)
+            target = latest if same or latest.status == "draft" else None
+        else:
+            target = None
+        if target is None:
+            version = rec.version or (versions[-1].version + 1 if versions else 1)
+            self.session.execute(insert(SlaAgreement).values(version=version, **values))
+            self._note_sla_change()
             return "created"
-        return update_if_changed(self.session, SlaAgreement, SlaAgreement.id == existing[0], values)
+        outcome = update_if_changed(self.session, SlaAgreement, SlaAgreement.id == target.id,
+                                    values)  # fmt: skip
+        if outcome != "unchanged":
+            self._note_sla_change()
+        return outcome
+
+    def _note_sla_change(self) -> None:
+        """Existing handoffs may now fall under other terms: recompute every clock at the end."""
+        if self.session.execute(select(OwnerChange.id).limit(1)).first() is not None:
+            self.sla_changed = True
 
     # -- contacts and their story ------------------------------------------------------
 
@@ -309,9 +356,10 @@ class Importer:
         lifecycle.record_initial_stage(
             self.session, contact_id, Stage(rec.lifecycle_stage), rec.created_at
         )
+        self.history_changed.add(contact_id)
         if owner_id is not None:
-            self._owner_change(contact_id, None, owner_id, rec.created_at, "system", None,
-                               "contact")  # fmt: skip
+            assign_owner(self.session, contact_id, owner_id, rec.created_at, "system", None,
+                         source="contact")  # fmt: skip
         return "created"
 
     def _check_same_origin(
@@ -343,21 +391,6 @@ class Importer:
                 f"{rec.email} already exists with another initial owner; change the owner "
                 "with an assignment line"
             )
-
-    def _owner_change(
-        self,
-        contact_id: int,
-        from_owner: int | None,
-        to_owner: int,
-        at: datetime,
-        actor: str,
-        reason: str | None,
-        source: str,
-    ) -> None:
-        self.session.execute(insert(OwnerChange).values(
-            contact_id=contact_id, from_owner_id=from_owner, to_owner_id=to_owner, at=at,
-            actor=actor, reason=reason, source=source,
-        ))  # fmt: skip
 
     def _apply_activity(self, rec: r.ActivityRecord) -> str:
         contact_id = self.keys.contact_id(rec.contact)
@@ -405,6 +438,7 @@ class Importer:
         if move is None:
             return "unchanged"
         lifecycle.apply_move(self.session, contact_id, move, rec.at, actor, "stage_change")
+        self.history_changed.add(contact_id)
         return "created"
 
     def _apply_assignment(self, rec: r.AssignmentRecord) -> str:
@@ -418,13 +452,8 @@ class Importer:
         )).first()  # fmt: skip
         if known:
             return "unchanged"
-        previous = self.session.execute(
-            select(Contact.owner_id).where(Contact.id == contact_id)
-        ).scalar_one()
-        self._owner_change(contact_id, previous, owner_id, rec.at, actor, rec.reason,
-                           "assignment")  # fmt: skip
-        self.session.execute(update(Contact).where(Contact.id == contact_id).values(
-            owner_id=owner_id))  # fmt: skip
+        assign_owner(self.session, contact_id, owner_id, rec.at, actor, rec.reason)
+        self.history_changed.add(contact_id)
         return "created"
 
     def _apply_attempt(self, rec: r.AttemptRecord) -> str:
@@ -442,6 +471,7 @@ class Importer:
             id=rec.id, contact_id=contact_id, user_id=user_id, kind=rec.kind, at=rec.at,
             outcome=rec.outcome, note=rec.note,
         ))  # fmt: skip
+        self.history_changed.add(contact_id)
         return "created"
 
     def _apply_decision(self, rec: r.DecisionRecord) -> str:
@@ -463,6 +493,7 @@ class Importer:
         if move is not None:
             lifecycle.apply_move(self.session, contact_id, move, rec.at, rec.by, "decision",
                                  decision_id=decision_id)  # fmt: skip
+        self.history_changed.add(contact_id)
         return "created"
 
     def _apply_deal(self, rec: r.DealRecord) -> str:

@@ -24,6 +24,8 @@ from pydantic import (
 )
 
 from smarketing.lifecycle.domain import ALL_STAGES
+from smarketing.sla.calendar import CalendarError, calendar_from_json
+from smarketing.sla.terms import parse_marketing, parse_sales
 
 CHANNELS = (
     "organic_search", "paid_search", "social", "paid_social", "email",
@@ -159,17 +161,6 @@ class HolidaySource(Record):
     subdivision: str | None = None
 
 
-def _hhmm(value: str) -> int:
-    try:
-        hours, minutes = value.split(":")
-        total = int(hours) * 60 + int(minutes)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a HH:MM time") from None
-    if len(hours) != 2 or len(minutes) != 2 or not 0 <= int(minutes) < 60 or total > 24 * 60:
-        raise ValueError(f"{value!r} is not a HH:MM time")
-    return total
-
-
 class CalendarRecord(Record):
     type: Literal["calendar"]
     key: Key
@@ -184,21 +175,21 @@ class CalendarRecord(Record):
     def _tz(cls, value: str) -> str:
         return _valid_timezone(value)
 
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
-        for day, windows in value.items():
-            if day not in WEEKDAYS:
-                raise ValueError(f"unknown day {day!r}; use {', '.join(WEEKDAYS)}")
-            previous_end = -1
-            for index, (start, end) in enumerate(windows):
-                begin, finish = _hhmm(start), _hhmm(end)
-                if finish <= begin:
-                    raise ValueError(f"{day}[{index}]: end {end} is not after start {start}")
-                if begin < previous_end:
-                    raise ValueError(f"{day}[{index}]: window overlaps or precedes the one before")
-                previous_end = finish
-        return value
+    @model_validator(mode="after")
+    def _calendar(self) -> CalendarRecord:
+        data: dict[str, Any] = {
+            "timezone": self.timezone,
+            "hours": {day: [list(w) for w in windows] for day, windows in self.hours.items()},
+            "extra_holidays": [d.isoformat() for d in self.extra_holidays],
+            "extra_workdays": [d.isoformat() for d in self.extra_workdays],
+        }
+        if self.holidays:
+            data["holidays"] = self.holidays.model_dump(exclude_none=True)
+        try:
+            calendar_from_json(data)
+        except CalendarError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class TeamRecord(Record):
@@ -409,6 +400,19 @@ class SlaRecord(Record):
     effective_to: Day | None = None
     calendar: Key | None = None
     applies_to: dict[str, list[str]] | None = None
+    version: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("marketing")
+    @classmethod
+    def _marketing(cls, value: dict[str, Any]) -> dict[str, Any]:
+        parse_marketing(value)
+        return value
+
+    @field_validator("sales")
+    @classmethod
+    def _sales(cls, value: dict[str, Any]) -> dict[str, Any]:
+        parse_sales(value)
+        return value
 
     @model_validator(mode="after")
     def _window(self) -> SlaRecord:
@@ -449,7 +453,10 @@ def _describe(error: ValidationError) -> str:
             message = message[len("Value error, ") :]
         if item["type"] == "extra_forbidden":
             message = "unknown field (not in the spec for this record type)"
-        parts.append(f"{where}: {message}")
+        if not item["loc"] or message.startswith(f"{where}"):
+            parts.append(message)
+        else:
+            parts.append(f"{where}: {message}")
     return "; ".join(parts)
 
 

@@ -82,6 +82,14 @@ def update_if_changed(
     return "updated"
 
 
+def row_matches(session: Session, model: Any, row_id: int, values: dict[str, Any]) -> (
+    bool
+):
+    """True when the row already holds exactly `values`."""
+    row = session.execute(select(model).where(model.id == row_id)).scalar_one()
+    return all(getattr(row, k) == v for k, v in values.items())
+
+
 class Keys:
     """Every key space the importer resolves."""
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from smarketing.core.timeutil import utcnow
 from smarketing.interchange.exporter import Exporter
 from smarketing.interchange.importer import (
     Importer,
@@ -29,7 +30,7 @@ def import_file(
     on_line: Callable[[], None] | None = None,
 ) -> tuple[ImportReport, Path | None]:
     """Load `path`; write rejected lines unchanged to the rejects file (if any)."""
-    importer = Importer(session, checkpoint=checkpoint, on_line=on_line)
+    importer = _importer(session, checkpoint, on_line)
     with path.open("rb") as stream:
         report = importer.import_lines(read_lines(stream))
     if not report.rejections:
@@ -47,11 +48,28 @@ def import_records(
     on_line: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Load records made in memory (the demo) through the same path as a file."""
-    importer = Importer(session, checkpoint=checkpoint, on_line=on_line)
+    importer = _importer(session, checkpoint, on_line)
     lines = (
         SourceLine(number, orjson.dumps(record)) for number, record in enumerate(records, 1)
     )
     return importer.import_lines(lines)
+
+
+def _importer(
+    session: Session,
+    checkpoint: Callable[[], None] | None,
+    on_line: Callable[[], None] | None,
+) -> Importer:
+    """An importer that keeps SLA clocks in step with the history it loads."""
+    from smarketing.sla.service import recompute_all_clocks, recompute_clocks
+
+    def on_history(contact_ids: set[int]) -> None:
+        recompute_clocks(session, sorted(contact_ids), utcnow())
+
+    return Importer(
+        session, checkpoint=checkpoint, on_line=on_line, on_history=on_history,
+        on_sla_change=lambda: recompute_all_clocks(session, utcnow()),
+    )  # fmt: skip
 
 
 def export_file(session: Session, path: Path) -> int:

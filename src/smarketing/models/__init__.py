@@ -4,7 +4,13 @@ from smarketing.models.base import Base
 from smarketing.models.crm import Activity, Attempt, Company, Contact, Deal, Decision
 from smarketing.models.history import LifecycleChange, OwnerChange
 from smarketing.models.marketing import Campaign, CostEntry
-from smarketing.models.sla import SlaAgreement
+from smarketing.models.sla import (
+    Notification,
+    NotificationDelivery,
+    NotificationTarget,
+    SlaAgreement,
+    SlaClock,
+)
 from smarketing.models.workspace import Calendar, Persona, ProductLine, Team, User, Workspace
 
 __all__ = [
@@ -22,7 +28,11 @@ __all__ = [
     "OwnerChange",
     "Persona",
     "ProductLine",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationTarget",
     "SlaAgreement",
+    "SlaClock",
     "Team",
     "User",
     "Workspace",

@@ -119,7 +119,7 @@ class FunnelRates:
         }
 
     @classmethod
-    def from_mapping(cls, rates: dict[str, Decimal]) -> FunnelRates:
+    def from_mapping(cls, rates: Mapping[str, Decimal]) -> FunnelRates:
         """Build from a mapping keyed by :data:`RATE_KEYS`; every key is required."""
         unknown = sorted(set(rates) - set(RATE_KEYS))
         if unknown:

@@ -175,8 +175,7 @@ def _print_plan(plan: Plan, source: dict[str, Any]) -> None:
     reps_months += "s" if inputs.months != 1 else ""
 
     stages = Table(
-        title=f"Reverse funnel for {inputs.revenue_goal:f} at {inputs.avg_deal_size:f} a deal",
-        caption=f"Per rep per month = total / ({reps_months}), rounded up.",
+        title=f"Reverse funnel for {inputs.revenue_goal:f} at {inputs.avg_deal_size:f} a deal"
     )
     stages.add_column("Stage")
     stages.add_column("Total", justify="right")
@@ -186,18 +185,20 @@ def _print_plan(plan: Plan, source: dict[str, Any]) -> None:
     for name, label in _STAGE_LABELS.items():
         stages.add_row(label, str(totals[name]), str(per_rep[name]))
     console.print(stages)
+    console.print(f"Per rep per month = total / ({reps_months}), rounded up.")
 
     where = {
-        "default": "default rates",
-        "options": "from --rate (other steps default)",
+        "default": "the defaults",
+        "options": "from --rate, the other steps at their defaults",
         "history": f"measured over the last {source.get('window_months')} months",
     }[source["rates_source"]]
-    rates = Table(title=f"Conversion rates ({where})")
+    rates = Table(title="Conversion rates")
     rates.add_column("Step")
     rates.add_column("Rate", justify="right")
     for key, value in plan.rates.as_dict().items():
         rates.add_row(key, f"{value:f} ({(value * 100).normalize():f}%)")
     console.print(rates)
+    console.print(f"[bold]Rates[/bold]: {where}.")
 
     console.print(
         f"[bold]SLA terms[/bold]: marketing hands each rep at least "

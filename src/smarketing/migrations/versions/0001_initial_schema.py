@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 07:46:48.426149
+Create Date: 2026-11-22 07:55:30.313674
 """
 
 from collections.abc import Sequence
@@ -77,6 +77,7 @@ def upgrade() -> None:
     op.create_table('sla_agreements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('effective_from', sa.Date(), nullable=False),
     sa.Column('effective_to', sa.Date(), nullable=True),
@@ -86,8 +87,11 @@ def upgrade() -> None:
     sa.Column('applies_to', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['calendar_id'], ['calendars.id'], name=op.f('fk_sla_agreements_calendar_id_calendars')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_agreements')),
-    sa.UniqueConstraint('key', name=op.f('uq_sla_agreements_key'))
+    sa.UniqueConstraint('key', 'version', name=op.f('uq_sla_agreements_key'))
     )
+    with op.batch_alter_table('sla_agreements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_agreements_key'), ['key'], unique=False)
+
     op.create_table('teams',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -146,6 +150,37 @@ def upgrade() -> None:
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_companies_name'), ['name'], unique=False)
 
+    op.create_table('notification_targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('created_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_notification_targets_team_id_teams')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_targets_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_targets'))
+    )
+    with op.batch_alter_table('notification_targets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_targets_team_id'), ['team_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_targets_user_id'), ['user_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('created_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notifications_dedupe_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
+
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -181,6 +216,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contacts_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_lifecycle_stage'), ['lifecycle_stage'], unique=False)
         batch_op.create_index('ix_contacts_owner_stage', ['owner_id', 'lifecycle_stage'], unique=False)
+
+    op.create_table('notification_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_notification_deliveries_notification_id_notifications')),
+    sa.ForeignKeyConstraint(['target_id'], ['notification_targets.id'], name=op.f('fk_notification_deliveries_target_id_notification_targets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_deliveries')),
+    sa.UniqueConstraint('notification_id', 'target_id', name=op.f('uq_notification_deliveries_notification_id'))
+    )
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_deliveries_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_deliveries_notification_id'), ['notification_id'], unique=False)
 
     op.create_table('activities',
     sa.Column('id', sa.String(length=200), nullable=False),
@@ -272,6 +325,39 @@ def upgrade() -> None:
         batch_op.create_index('ix_owner_history_contact_at', ['contact_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_owner_history_to_owner_id'), ['to_owner_id'], unique=False)
 
+    op.create_table('sla_clocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('sla_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('started_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at_risk_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('met_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_reason', sa.String(length=32), nullable=True),
+    sa.Column('elapsed_business_seconds', sa.Integer(), nullable=True),
+    sa.Column('in_pilot', sa.Boolean(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('attempts_done', sa.Integer(), nullable=False),
+    sa.Column('attempts_required', sa.Integer(), nullable=True),
+    sa.Column('next_check_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('breach_handled_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('at_risk_handled_at', smarketing.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_sla_clocks_contact_id_contacts')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_sla_clocks_owner_id_users')),
+    sa.ForeignKeyConstraint(['sla_id'], ['sla_agreements.id'], name=op.f('fk_sla_clocks_sla_id_sla_agreements')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_sla_clocks_team_id_teams')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_clocks')),
+    sa.UniqueConstraint('contact_id', 'kind', 'started_at', 'owner_id', name=op.f('uq_sla_clocks_contact_id'))
+    )
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_clocks_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_sla_clocks_next_check_at', ['next_check_at'], unique=False)
+        batch_op.create_index('ix_sla_clocks_owner_started', ['owner_id', 'started_at'], unique=False)
+
     op.create_table('lifecycle_history',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -301,6 +387,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_lifecycle_history_contact_at')
 
     op.drop_table('lifecycle_history')
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_sla_clocks_owner_started')
+        batch_op.drop_index('ix_sla_clocks_next_check_at')
+        batch_op.drop_index(batch_op.f('ix_sla_clocks_contact_id'))
+
+    op.drop_table('sla_clocks')
     with op.batch_alter_table('owner_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_owner_history_to_owner_id'))
         batch_op.drop_index('ix_owner_history_contact_at')
@@ -326,6 +418,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_activities_campaign_id'))
 
     op.drop_table('activities')
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_deliveries_notification_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_deliveries_next_attempt_at'))
+
+    op.drop_table('notification_deliveries')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_contacts_owner_stage')
         batch_op.drop_index(batch_op.f('ix_contacts_lifecycle_stage'))
@@ -333,6 +430,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contacts_company_id'))
 
     op.drop_table('contacts')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('notification_targets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_targets_user_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_targets_team_id'))
+
+    op.drop_table('notification_targets')
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_companies_name'))
 
@@ -346,6 +452,9 @@ def downgrade() -> None:
 
     op.drop_table('cost_entries')
     op.drop_table('teams')
+    with op.batch_alter_table('sla_agreements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_agreements_key'))
+
     op.drop_table('sla_agreements')
     op.drop_table('campaigns')
     op.drop_table('workspace')

@@ -1,0 +1,187 @@
+"""SLA clocks of one handoff, evaluated from recorded facts (pure logic).
+
+A handoff starts when an MQL is assigned to a rep (or an owned lead becomes an MQL) and
+ends when the lead is reassigned. For each obligation of the SLA's sales terms there is
+one clock:
+
+- `first_attempt`: the owner's first attempt is due N business hours after the start.
+  met (on time), breached with `met_at` (late), breached without (missing), or `closed`
+  when the handoff ended (reassigned, decided, disqualified) before the due instant
+  without an attempt: then nothing was owed.
+- `cadence`: K attempts within D calendar days. Met at the K-th attempt, or earlier when
+  the lead is connected (an attempt with outcome `connected` or `replied`), decided or
+  disqualified; breached when the window ends short; closed when reassigned before.
+- `decision`: accept or reject within M business hours.
+
+Open clocks are `on_track`, or `at_risk` once the configured share of their time is
+left. `next_check_at` tells the sweeper when to look again; it is None once final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from smarketing.sla.calendar import BusinessCalendar, add_business_time, business_time_between
+from smarketing.sla.terms import SalesTerms
+
+CONNECTED_OUTCOMES = frozenset({"connected", "replied"})
+OPEN_STATES = frozenset({"on_track", "at_risk"})
+
+
+@dataclass(frozen=True)
+class AttemptFact:
+    at: datetime
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoffFacts:
+    """What happened to one lead while one rep owned it."""
+
+    started_at: datetime
+    attempts: tuple[AttemptFact, ...] = ()  # by the owner, in time order
+    reassigned_at: datetime | None = None
+    decided_at: datetime | None = None
+    disqualified_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClockState:
+    kind: str
+    started_at: datetime
+    due_at: datetime
+    at_risk_at: datetime | None
+    state: str
+    met_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+    attempts_done: int = 0
+    attempts_required: int | None = None
+    elapsed_business_seconds: int | None = None
+    next_check_at: datetime | None = None
+
+
+def _hours(value: Decimal) -> timedelta:
+    return timedelta(seconds=int(value * 3600))
+
+
+def _open_state(
+    now: datetime, at_risk_at: datetime | None, due_at: datetime
+) -> tuple[str, datetime]:
+    """State and next check of a clock that is neither met nor breached yet."""
+    if at_risk_at is not None and now < at_risk_at:
+        return "on_track", at_risk_at
+    return "at_risk", due_at
+
+
+def _first_end(facts: HandoffFacts) -> tuple[datetime | None, str | None]:
+    """The earliest event that ends the rep's obligations, and its name."""
+    events = [
+        (facts.reassigned_at, "reassigned"),
+        (facts.decided_at, "decided"),
+        (facts.disqualified_at, "disqualified"),
+    ]
+    present = [(at, name) for at, name in events if at is not None]
+    if not present:
+        return None, None
+    return min(present, key=lambda item: item[0])
+
+
+def _attempts_in(facts: HandoffFacts, until: datetime | None) -> list[AttemptFact]:
+    return [
+        a for a in facts.attempts
+        if a.at >= facts.started_at and (until is None or a.at < until)
+    ]  # fmt: skip
+
+
+def first_attempt_clock(
+    facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
+) -> ClockState:
+    start = facts.started_at
+    due = add_business_time(cal, start, _hours(within))
+    at_risk = add_business_time(cal, start, _hours(within * (1 - share)))
+    attempts = _attempts_in(facts, facts.reassigned_at)
+    base = ClockState("first_attempt", start, due, at_risk, "on_track")
+    if attempts:
+        first = attempts[0].at
+        elapsed = int(business_time_between(cal, start, first).total_seconds())
+        state = "met" if first <= due else "breached"
+        return replace(base, state=state, met_at=first, attempts_done=1,
+                          elapsed_business_seconds=elapsed)  # fmt: skip
+    ended_at, reason = _first_end(facts)
+    if ended_at is not None and ended_at < due and ended_at <= now:
+        return replace(base, state="closed", closed_at=ended_at, closed_reason=reason)
+    if now >= due:
+        return replace(base, state="breached")
+    state, next_check = _open_state(now, at_risk, due)
+    return replace(base, state=state, next_check_at=next_check)
+
+
+def cadence_clock(
+    facts: HandoffFacts, attempts_required: int, days: int, share: Decimal, now: datetime
+) -> ClockState:
+    start = facts.started_at
+    due = start + timedelta(days=days)
+    at_risk = start + timedelta(seconds=int(days * 86400 * (1 - share)))
+    base = ClockState("cadence", start, due, at_risk, "on_track",
+                      attempts_required=attempts_required)  # fmt: skip
+    until = min(due, facts.reassigned_at) if facts.reassigned_at else due
+    attempts = [a for a in _attempts_in(facts, until) if a.at <= due]
+    if len(attempts) >= attempts_required:
+        return replace(base, state="met", met_at=attempts[attempts_required - 1].at,
+                          attempts_done=len(attempts))  # fmt: skip
+    stops = [(a.at, "connected") for a in attempts if a.outcome in CONNECTED_OUTCOMES]
+    stops += [(at, name) for at, name in ((facts.decided_at, "decided"),
+              (facts.disqualified_at, "disqualified")) if at is not None and start <= at <= until]
+    stops = [(at, name) for at, name in stops if at <= now]
+    done = len(attempts)
+    if stops:
+        at, name = min(stops, key=lambda item: item[0])
+        return replace(base, state="met", met_at=at, closed_reason=name, attempts_done=done)
+    if facts.reassigned_at is not None and facts.reassigned_at < due and facts.reassigned_at <= now:
+        return replace(base, state="closed", closed_at=facts.reassigned_at,
+                          closed_reason="reassigned", attempts_done=done)  # fmt: skip
+    if now >= due:
+        return replace(base, state="breached", attempts_done=done)
+    state, next_check = _open_state(now, at_risk, due)
+    return replace(base, state=state, next_check_at=next_check, attempts_done=done)
+
+
+def decision_clock(
+    facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
+) -> ClockState:
+    start = facts.started_at
+    due = add_business_time(cal, start, _hours(within))
+    at_risk = add_business_time(cal, start, _hours(within * (1 - share)))
+    base = ClockState("decision", start, due, at_risk, "on_track")
+    decided = facts.decided_at
+    if decided is not None and (facts.reassigned_at is None or decided < facts.reassigned_at):
+        elapsed = int(business_time_between(cal, start, decided).total_seconds())
+        return replace(base, state="met" if decided <= due else "breached", met_at=decided,
+                          elapsed_business_seconds=elapsed)  # fmt: skip
+    ended_at, reason = _first_end(facts)
+    if ended_at is not None and ended_at < due and ended_at <= now:
+        return replace(base, state="closed", closed_at=ended_at, closed_reason=reason)
+    if now >= due:
+        return replace(base, state="breached")
+    state, next_check = _open_state(now, at_risk, due)
+    return replace(base, state=state, next_check_at=next_check)
+
+
+def evaluate_clocks(
+    facts: HandoffFacts, terms: SalesTerms, cal: BusinessCalendar, now: datetime
+) -> list[ClockState]:
+    """Every clock the sales terms define for one handoff, as of `now`."""
+    clocks = []
+    if terms.first_attempt_within_hours is not None:
+        clocks.append(first_attempt_clock(facts, terms.first_attempt_within_hours,
+                                          terms.at_risk_share, cal, now))  # fmt: skip
+    if terms.attempts is not None and terms.attempts_within_days is not None:
+        clocks.append(cadence_clock(facts, terms.attempts, terms.attempts_within_days,
+                                    terms.at_risk_share, now))  # fmt: skip
+    if terms.decision_within_hours is not None:
+        clocks.append(decision_clock(facts, terms.decision_within_hours, terms.at_risk_share,
+                                     cal, now))  # fmt: skip
+    return clocks
