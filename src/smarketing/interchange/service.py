@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,13 @@ def import_file(
     rejects_path: Path | None = None,
     checkpoint: Callable[[], None] | None = None,
     on_line: Callable[[], None] | None = None,
+    now: datetime | None = None,
 ) -> tuple[ImportReport, Path | None]:
-    """Load `path`; write rejected lines unchanged to the rejects file (if any)."""
-    importer = _importer(session, checkpoint, on_line)
+    """Load `path`; write rejected lines unchanged to the rejects file (if any).
+
+    `now` is the instant SLA clocks are evaluated at (default: the real now).
+    """
+    importer = _importer(session, checkpoint, on_line, now)
     with path.open("rb") as stream:
         report = importer.import_lines(read_lines(stream))
     if not report.rejections:
@@ -46,9 +51,10 @@ def import_records(
     *,
     checkpoint: Callable[[], None] | None = None,
     on_line: Callable[[], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Load records made in memory (the demo) through the same path as a file."""
-    importer = _importer(session, checkpoint, on_line)
+    importer = _importer(session, checkpoint, on_line, now)
     lines = (
         SourceLine(number, orjson.dumps(record)) for number, record in enumerate(records, 1)
     )
@@ -59,16 +65,17 @@ def _importer(
     session: Session,
     checkpoint: Callable[[], None] | None,
     on_line: Callable[[], None] | None,
+    now: datetime | None,
 ) -> Importer:
     """An importer that keeps SLA clocks in step with the history it loads."""
     from smarketing.sla.service import recompute_all_clocks, recompute_clocks
 
     def on_history(contact_ids: set[int]) -> None:
-        recompute_clocks(session, sorted(contact_ids), utcnow())
+        recompute_clocks(session, sorted(contact_ids), now or utcnow())
 
     return Importer(
         session, checkpoint=checkpoint, on_line=on_line, on_history=on_history,
-        on_sla_change=lambda: recompute_all_clocks(session, utcnow()),
+        on_sla_change=lambda: recompute_all_clocks(session, now or utcnow()),
     )  # fmt: skip
 
 

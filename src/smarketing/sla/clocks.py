@@ -19,11 +19,11 @@ left. `next_check_at` tells the sweeper when to look again; it is None once fina
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from smarketing.sla.calendar import BusinessCalendar, add_business_time, business_time_between
+from smarketing.sla.calendar import BusinessCalendar, add_business_times, business_time_between
 from smarketing.sla.terms import SalesTerms
 
 CONNECTED_OUTCOMES = frozenset({"connected", "replied"})
@@ -63,6 +63,32 @@ class ClockState:
     next_check_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Builder:
+    """The fixed part of one clock; `make` adds the outcome."""
+
+    kind: str
+    started_at: datetime
+    due_at: datetime
+    at_risk_at: datetime | None
+    attempts_required: int | None = None
+
+    def make(
+        self,
+        state: str,
+        met_at: datetime | None = None,
+        closed_at: datetime | None = None,
+        closed_reason: str | None = None,
+        attempts_done: int = 0,
+        elapsed_business_seconds: int | None = None,
+        next_check_at: datetime | None = None,
+    ) -> ClockState:
+        return ClockState(self.kind, self.started_at, self.due_at, self.at_risk_at, state,
+                          met_at, closed_at, closed_reason, attempts_done,
+                          self.attempts_required, elapsed_business_seconds,
+                          next_check_at)  # fmt: skip
+
+
 def _hours(value: Decimal) -> timedelta:
     return timedelta(seconds=int(value * 3600))
 
@@ -100,23 +126,22 @@ def first_attempt_clock(
     facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
 ) -> ClockState:
     start = facts.started_at
-    due = add_business_time(cal, start, _hours(within))
-    at_risk = add_business_time(cal, start, _hours(within * (1 - share)))
+    at_risk, due = add_business_times(cal, start, (_hours(within * (1 - share)), _hours(within)))
     attempts = _attempts_in(facts, facts.reassigned_at)
-    base = ClockState("first_attempt", start, due, at_risk, "on_track")
+    base = _Builder("first_attempt", start, due, at_risk)
     if attempts:
         first = attempts[0].at
         elapsed = int(business_time_between(cal, start, first).total_seconds())
         state = "met" if first <= due else "breached"
-        return replace(base, state=state, met_at=first, attempts_done=1,
+        return base.make(state, met_at=first, attempts_done=1,
                           elapsed_business_seconds=elapsed)  # fmt: skip
     ended_at, reason = _first_end(facts)
     if ended_at is not None and ended_at < due and ended_at <= now:
-        return replace(base, state="closed", closed_at=ended_at, closed_reason=reason)
+        return base.make("closed", closed_at=ended_at, closed_reason=reason)
     if now >= due:
-        return replace(base, state="breached")
+        return base.make("breached")
     state, next_check = _open_state(now, at_risk, due)
-    return replace(base, state=state, next_check_at=next_check)
+    return base.make(state, next_check_at=next_check)
 
 
 def cadence_clock(
@@ -125,12 +150,11 @@ def cadence_clock(
     start = facts.started_at
     due = start + timedelta(days=days)
     at_risk = start + timedelta(seconds=int(days * 86400 * (1 - share)))
-    base = ClockState("cadence", start, due, at_risk, "on_track",
-                      attempts_required=attempts_required)  # fmt: skip
+    base = _Builder("cadence", start, due, at_risk, attempts_required)
     until = min(due, facts.reassigned_at) if facts.reassigned_at else due
     attempts = [a for a in _attempts_in(facts, until) if a.at <= due]
     if len(attempts) >= attempts_required:
-        return replace(base, state="met", met_at=attempts[attempts_required - 1].at,
+        return base.make("met", met_at=attempts[attempts_required - 1].at,
                           attempts_done=len(attempts))  # fmt: skip
     stops = [(a.at, "connected") for a in attempts if a.outcome in CONNECTED_OUTCOMES]
     stops += [(at, name) for at, name in ((facts.decided_at, "decided"),
@@ -139,35 +163,34 @@ def cadence_clock(
     done = len(attempts)
     if stops:
         at, name = min(stops, key=lambda item: item[0])
-        return replace(base, state="met", met_at=at, closed_reason=name, attempts_done=done)
+        return base.make("met", met_at=at, closed_reason=name, attempts_done=done)
     if facts.reassigned_at is not None and facts.reassigned_at < due and facts.reassigned_at <= now:
-        return replace(base, state="closed", closed_at=facts.reassigned_at,
+        return base.make("closed", closed_at=facts.reassigned_at,
                           closed_reason="reassigned", attempts_done=done)  # fmt: skip
     if now >= due:
-        return replace(base, state="breached", attempts_done=done)
+        return base.make("breached", attempts_done=done)
     state, next_check = _open_state(now, at_risk, due)
-    return replace(base, state=state, next_check_at=next_check, attempts_done=done)
+    return base.make(state, next_check_at=next_check, attempts_done=done)
 
 
 def decision_clock(
     facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
 ) -> ClockState:
     start = facts.started_at
-    due = add_business_time(cal, start, _hours(within))
-    at_risk = add_business_time(cal, start, _hours(within * (1 - share)))
-    base = ClockState("decision", start, due, at_risk, "on_track")
+    at_risk, due = add_business_times(cal, start, (_hours(within * (1 - share)), _hours(within)))
+    base = _Builder("decision", start, due, at_risk)
     decided = facts.decided_at
     if decided is not None and (facts.reassigned_at is None or decided < facts.reassigned_at):
         elapsed = int(business_time_between(cal, start, decided).total_seconds())
-        return replace(base, state="met" if decided <= due else "breached", met_at=decided,
+        return base.make("met" if decided <= due else "breached", met_at=decided,
                           elapsed_business_seconds=elapsed)  # fmt: skip
     ended_at, reason = _first_end(facts)
     if ended_at is not None and ended_at < due and ended_at <= now:
-        return replace(base, state="closed", closed_at=ended_at, closed_reason=reason)
+        return base.make("closed", closed_at=ended_at, closed_reason=reason)
     if now >= due:
-        return replace(base, state="breached")
+        return base.make("breached")
     state, next_check = _open_state(now, at_risk, due)
-    return replace(base, state=state, next_check_at=next_check)
+    return base.make(state, next_check_at=next_check)
 
 
 def evaluate_clocks(

@@ -1,0 +1,4 @@
+"""Constants of the demo workspace shared by the generator, the CLI and the web app."""
+
+DEMO_EMAIL_DOMAIN = "demo.smarketing.example"
+DEMO_PASSWORD = "demo1234"

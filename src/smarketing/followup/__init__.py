@@ -1,0 +1,1 @@
+"""Sales follow-up: attempts on leads (calls, emails, meetings, social touches)."""

@@ -1,0 +1,154 @@
+"""SLA clocks from facts: golden cases on a Madrid calendar (hand-computed due instants)."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smarketing.sla.calendar import add_business_time, add_business_times, calendar_from_json
+from smarketing.sla.clocks import AttemptFact, HandoffFacts, evaluate_clocks
+from smarketing.sla.handoffs import derive_handoffs
+from smarketing.sla.terms import SalesTerms
+
+MADRID = ZoneInfo("Europe/Madrid")
+CAL = calendar_from_json({
+    "timezone": "Europe/Madrid",
+    "hours": {d: [["09:00", "14:00"], ["15:00", "18:00"]]
+              for d in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": {"country": "ES", "subdivision": "MD"},
+})  # fmt: skip
+TERMS = SalesTerms(first_attempt_within_hours=Decimal(8), attempts=5, attempts_within_days=14)
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=MADRID)
+
+
+def first_attempt(facts: HandoffFacts, now: datetime):  # type: ignore[no-untyped-def]
+    return evaluate_clocks(facts, TERMS, CAL, now)[0]
+
+
+FIRST_ATTEMPT_DUE = [
+    # assigned (Madrid wall time), due (Madrid wall time), why
+    ("2026-10-09 17:59", "2026-10-13 17:59",
+     "Fri 1 min; Sat, Sun closed; Mon 12 Oct National Day; Tue 09-14 (5h) + 15:00-17:59"),
+    ("2026-11-18 23:30", "2026-11-19 18:00", "night: starts Thu 09:00; 5h + 3h ends at 18:00"),
+    ("2026-10-23 16:00", "2026-10-26 16:00",
+     "Fri 2h; DST ends Sun 25 Oct; Mon 09-14 (5h) + 15-16 (1h), now UTC+1"),
+    ("2026-12-07 10:00", "2026-12-09 18:00", "Mon 7 and Tue 8 Dec both Madrid holidays"),
+    ("2026-04-01 17:00", "2026-04-06 17:00",
+     "Wed 1h; Thu 2 Apr (regional, Madrid) and Good Friday closed; Mon 09-14 + 15-17"),
+    ("2026-05-04 13:30", "2026-05-05 13:30", "lunch: Mon 30 min + 3h; Tue 4h30 to 13:30"),
+    ("2026-05-04 14:30", "2026-05-05 14:00", "assigned during lunch: clock starts 15:00"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("assigned", "due", "why"), FIRST_ATTEMPT_DUE)
+def test_first_attempt_due_in_business_hours(assigned: str, due: str, why: str) -> None:
+    clock = first_attempt(HandoffFacts(local(assigned)), now=local(assigned))
+    assert clock.due_at == local(due), why
+    assert clock.state == "on_track"
+
+
+def test_states_on_time_late_missing_and_at_risk() -> None:
+    start = local("2026-10-09 17:59")  # due Tue 13 Oct 17:59
+    on_time = HandoffFacts(start, attempts=(AttemptFact(local("2026-10-13 10:00")),))
+    late = HandoffFacts(start, attempts=(AttemptFact(local("2026-10-14 09:30")),))
+    later = local("2026-10-20 12:00")
+    assert first_attempt(on_time, later).state == "met"
+    # business time to the attempt: Fri 1 min + Tue 1 h
+    assert first_attempt(on_time, later).elapsed_business_seconds == 61 * 60
+    assert (first_attempt(late, later).state, first_attempt(late, later).met_at) == (
+        "breached", local("2026-10-14 09:30"))
+    missing = first_attempt(HandoffFacts(start), later)
+    assert (missing.state, missing.met_at, missing.next_check_at) == ("breached", None, None)
+    # at risk once a quarter of the 8 h is left: 6 business hours in = Tue 15:59
+    assert first_attempt(HandoffFacts(start), local("2026-10-13 15:58")).state == "on_track"
+    risky = first_attempt(HandoffFacts(start), local("2026-10-13 15:59"))
+    assert (risky.state, risky.next_check_at) == ("at_risk", local("2026-10-13 17:59"))
+
+
+def test_reassigned_before_the_deadline_owes_nothing_after_it_is_missing() -> None:
+    start = local("2026-11-18 23:30")  # due Thu 19 Nov 18:00
+    early = HandoffFacts(start, reassigned_at=local("2026-11-19 12:00"))
+    late = HandoffFacts(start, reassigned_at=local("2026-11-20 09:00"))
+    now = local("2026-11-25 09:00")
+    assert (first_attempt(early, now).state, first_attempt(early, now).closed_reason) == (
+        "closed", "reassigned")
+    assert first_attempt(late, now).state == "breached"
+
+
+def test_cadence_met_by_attempts_or_by_connecting_and_missed_otherwise() -> None:
+    start = local("2026-10-01 10:00")
+    five = tuple(AttemptFact(start + timedelta(days=d)) for d in (0, 2, 4, 6, 8))
+    three = five[:3]
+    connected = (*three[:2], AttemptFact(start + timedelta(days=3), "connected"))
+    now = start + timedelta(days=30)
+
+    def cadence(facts: HandoffFacts, at: datetime = now):  # type: ignore[no-untyped-def]
+        return evaluate_clocks(facts, TERMS, CAL, at)[1]
+
+    assert cadence(HandoffFacts(start, five)).state == "met"
+    assert cadence(HandoffFacts(start, five)).met_at == start + timedelta(days=8)
+    assert cadence(HandoffFacts(start, three)).state == "breached"
+    assert cadence(HandoffFacts(start, connected)).closed_reason == "connected"
+    assert cadence(HandoffFacts(start, three), start + timedelta(days=5)).state == "on_track"
+    decided = HandoffFacts(start, three[:1], decided_at=start + timedelta(days=1))
+    assert (cadence(decided).state, cadence(decided).closed_reason) == ("met", "decided")
+    # 14 calendar days, not business days
+    assert cadence(HandoffFacts(start)).due_at == start + timedelta(days=14)
+
+
+def test_decision_clock_when_the_terms_ask_for_one() -> None:
+    terms = SalesTerms(decision_within_hours=Decimal(16))
+    start = local("2026-11-18 23:30")  # 16 business hours: Thu 8h + Fri 8h -> Fri 18:00
+    decided = HandoffFacts(start, decided_at=local("2026-11-20 17:00"))
+    [clock] = evaluate_clocks(decided, terms, CAL, local("2026-12-01 00:00"))
+    assert (clock.kind, clock.due_at, clock.state) == ("decision", local("2026-11-20 18:00"), "met")
+
+
+T = local("2026-10-01 09:00")
+
+
+def at(hours: float) -> datetime:
+    return T + timedelta(hours=hours)
+
+
+def test_handoff_starts_when_an_mql_is_assigned_and_ends_on_reassignment() -> None:
+    stages = [(at(0), "lead", "create"), (at(1), "mql", "advance"), (at(5), "sql", "advance")]
+    owners = [(at(2), 10), (at(3), 11)]
+    attempts = [(at(2.5), 10, "no_answer"), (at(3.5), 11, "connected"), (at(4), 10, None)]
+    first, second = derive_handoffs(stages, owners, attempts, [at(5)])
+    assert (first.owner_id, first.facts.started_at, first.facts.reassigned_at) == (10, at(2), at(3))
+    assert [a.at for a in first.facts.attempts] == [at(2.5)]  # only while owning it
+    assert (second.owner_id, second.facts.started_at, second.facts.decided_at) == (11, at(3), at(5))
+
+
+def test_owned_lead_becoming_mql_starts_a_handoff_and_recycling_ends_it() -> None:
+    stages = [(at(0), "lead", "create"), (at(1), "mql", "advance"), (at(2), "lead", "recycle"),
+              (at(3), "mql", "advance")]  # fmt: skip
+    [first, second] = derive_handoffs(stages, [(at(0), 7)], [], [])
+    assert (first.facts.started_at, first.facts.disqualified_at) == (at(1), at(2))
+    assert second.facts.started_at == at(3)
+
+
+def test_no_handoff_without_an_owner_or_outside_mql() -> None:
+    assert derive_handoffs([(at(0), "mql", "create")], [], [], []) == []
+    assert derive_handoffs([(at(0), "customer", "create")], [(at(1), 3)], [], []) == []
+
+
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),
+    st.lists(st.integers(min_value=0, max_value=60 * 60 * 40), min_size=1, max_size=4),
+)
+@settings(max_examples=60, deadline=None)
+def test_several_durations_in_one_walk_match_one_at_a_time(
+    start: datetime, seconds: list[int]
+) -> None:
+    begin = start.replace(tzinfo=MADRID)
+    durations = [timedelta(seconds=s) for s in seconds]
+    together = add_business_times(CAL, begin, durations)
+    assert together == [add_business_time(CAL, begin, d) for d in durations]
