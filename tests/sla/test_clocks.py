@@ -141,7 +141,7 @@ def test_no_handoff_without_an_owner_or_outside_mql() -> None:
 
 
 @given(
-    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),  # noqa: DTZ001
     st.lists(st.integers(min_value=0, max_value=60 * 60 * 40), min_size=1, max_size=4),
 )
 @settings(max_examples=60, deadline=None)

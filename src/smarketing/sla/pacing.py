@@ -40,7 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from smarketing.sla.calendar import BusinessCalendar, business_time_between
-from smarketing.sla.report import HandoffRow, Month, RepPlan, mql_value, money
+from smarketing.sla.report import HandoffRow, Month, RepPlan, money, mql_value
 from smarketing.sla.terms import SlaVersion
 
 __all__ = [
@@ -199,6 +199,7 @@ class PacingRow:
     lead_value_expected: Decimal | None
     lead_value_status: str
     mix: QualityMix
+    mql_value: Decimal = Decimal(0)
 
     @property
     def mqls_projected(self) -> int | None:
@@ -227,6 +228,7 @@ class PacingRow:
             "lead_value_target": None if value_target is None else money(value_target),
             "lead_value_expected": None if value_expected is None else money(value_expected),
             "lead_value_status": self.lead_value_status,
+            "mql_value": money(self.mql_value),
             "quality": self.mix.to_json(),
         }
 
@@ -263,6 +265,7 @@ def _rep_row(
     delivered = len(rep.handoffs)
     value = sum((mql_value(versions.get(h.sla_id)) for h in rep.handoffs), Decimal(0))
     target = sla.marketing.mqls_per_rep_per_month if sla is not None else None
+    unit = mql_value(sla)
     expected = None if target is None else target * share
     value_target = sla.marketing.lead_value_per_rep_per_month if sla is not None else None
     value_expected = None if value_target is None else value_target * share
@@ -280,8 +283,9 @@ def _rep_row(
         lead_value_delivered=value,
         lead_value_target=value_target,
         lead_value_expected=value_expected,
-        lead_value_status=pace_status(value, value_expected, mql_value(sla), tolerance),
+        lead_value_status=pace_status(value, value_expected, unit, tolerance),
         mix=quality_mix(rep.handoffs),
+        mql_value=unit,
     )
 
 
@@ -299,8 +303,8 @@ def _team_row(team: str | None, rows: Sequence[PacingRow], tolerance: Decimal) -
     projections = [r.mqls_projected_exact for r in rows]
     projected = None if any(p is None for p in projections) else _sum_or_none(projections)
     slas = sorted({r.sla for r in rows if r.sla is not None})
-    # "One MQL's worth" of value for a team: the smallest value of one MQL among its reps.
-    units = [r.lead_value_delivered / r.mqls_delivered for r in rows if r.mqls_delivered]
+    # One MQL's worth of value for a team: the smallest value of one MQL among its reps.
+    unit = min((r.mql_value for r in rows if r.mql_value > 0), default=Decimal(0))
     return PacingRow(
         scope="team",
         key=team,
@@ -315,8 +319,9 @@ def _team_row(team: str | None, rows: Sequence[PacingRow], tolerance: Decimal) -
         lead_value_delivered=value,
         lead_value_target=_sum_or_none([r.lead_value_target for r in rows]),
         lead_value_expected=value_expected,
-        lead_value_status=pace_status(value, value_expected, min(units, default=_ONE), tolerance),
+        lead_value_status=pace_status(value, value_expected, unit, tolerance),
         mix=_add_mix(r.mix for r in rows),
+        mql_value=unit,
     )
 
 

@@ -77,6 +77,7 @@ __all__ = [
     "handoffs_of",
     "marketing_stats",
     "money",
+    "mql_value",
     "percentile",
     "resolve_reps",
     "sales_stats",
