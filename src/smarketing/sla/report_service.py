@@ -1,0 +1,102 @@
+"""Use cases: the SLA compliance report of a month, and marketing pacing of the current one.
+
+Both read the stored SLA clocks (kept in step with the facts by
+:func:`smarketing.sla.service.recompute_clocks`) and never write. ``now`` is passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smarketing.sla import report_repository as rr
+from smarketing.sla import repository as repo
+from smarketing.sla.calendar import BusinessCalendar
+from smarketing.sla.pacing import DEFAULT_TOLERANCE, Pacing, RepPace, build_pacing
+from smarketing.sla.report import (
+    ComplianceReport,
+    HandoffRow,
+    Month,
+    RepPlan,
+    ReportError,
+    build_compliance_report,
+    handoffs_of,
+    resolve_reps,
+)
+from smarketing.sla.service import SlaContext
+
+__all__ = [
+    "ReportError",
+    "compliance_report",
+    "compliance_report_data",
+    "pacing",
+    "pacing_json",
+]
+
+
+def compliance_report_data(session: Session, month: str | Month, now: datetime) -> (
+    ComplianceReport
+):
+    """The report of ``month`` (``"YYYY-MM"``, workspace time zone) as of ``now``.
+
+    Raises :class:`ReportError` for a malformed month.
+    """
+    wanted = month if isinstance(month, Month) else Month.parse(month)
+    start, end = wanted.bounds(repo.workspace_timezone(session))
+    clocks = rr.clocks_started(session, start, end)
+    return build_compliance_report(wanted, clocks, rr.users(session), repo.sla_versions(session),
+                                   now)  # fmt: skip
+
+
+def compliance_report(session: Session, month: str, now: datetime) -> dict[str, Any]:
+    """The JSON contract of ``smarketing sla report --month YYYY-MM --json``."""
+    return compliance_report_data(session, month, now).to_json()
+
+
+def _calendar(ctx: SlaContext, plan: RepPlan) -> BusinessCalendar:
+    """The SLA's calendar, else the rep's, else the team's, else the workspace's."""
+    if plan.sla is not None:
+        return ctx.calendar_for(plan.sla, plan.rep.id)
+    for key in ctx.people.calendar_keys.get(plan.rep.id, []):
+        if key in ctx.calendars:
+            return ctx.calendars[key]
+    return ctx.default_calendar
+
+
+def _first_decision(
+    handoff: HandoffRow, decisions: dict[int, list[tuple[datetime, str]]]
+) -> str | None:
+    return next((d for at, d in decisions.get(handoff.contact_id, []) if at >= handoff.started_at),
+                None)  # fmt: skip
+
+
+def pacing(session: Session, now: datetime, tolerance: Decimal = DEFAULT_TOLERANCE) -> Pacing:
+    """Marketing pacing of the month (workspace time zone) that ``now`` falls in."""
+    ctx = SlaContext(session)
+    month = Month.of(now, ctx.timezone)
+    start, end = month.bounds(ctx.timezone)
+    clocks = [c for c in rr.clocks_started(session, start, end) if c.started_at <= now]
+    quality = rr.contact_quality(session, start, end)
+    decisions = rr.contact_decisions(session, start, end)
+    handoffs = [
+        replace(h, channel=quality.get(h.contact_id, (None, None))[0],
+                persona=quality.get(h.contact_id, (None, None))[1],
+                decision=_first_decision(h, decisions))
+        for h in handoffs_of(clocks)
+    ]  # fmt: skip
+    plans = resolve_reps(rr.users(session), handoffs, ctx.versions, month.days())
+    reps = [
+        RepPace(plan, _calendar(ctx, plan),
+                tuple(h for h in handoffs if h.rep == plan.rep.email))
+        for plan in plans
+    ]  # fmt: skip
+    return build_pacing(month, start, end, now, reps, ctx.versions, tolerance)
+
+
+def pacing_json(session: Session, now: datetime) -> dict[str, Any]:
+    """Pacing as JSON: month, as_of, reps, teams and the alerts (rows behind pace)."""
+    return pacing(session, now).to_json()
