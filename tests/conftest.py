@@ -7,6 +7,7 @@ fail instead of skipping.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -25,7 +26,8 @@ POSTGRES_URL = os.environ.get("SMARKETING_TEST_POSTGRES_URL", "")
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Unique per test process, so parallel runs never share a database."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def _missing_postgres(reason: str) -> None:
@@ -79,6 +81,13 @@ def postgres_server_url() -> str:
     return POSTGRES_URL
 
 
+def drop_postgres_database(server_url: str, name: str) -> None:
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 def create_postgres_database(server_url: str, name: str) -> str:
     """Drop and create database `name` on the server; return its URL."""
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
@@ -91,21 +100,46 @@ def create_postgres_database(server_url: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_engine(postgres_server_url: str) -> Iterator[Engine]:
-    url = create_postgres_database(postgres_server_url, f"smarketing_test_{_worker()}")
-    engine = make_engine(url)
+    name = f"smarketing_test_{_worker()}"
+    engine = make_engine(create_postgres_database(postgres_server_url, name))
     migrate(engine)
     yield engine
     engine.dispose()
+    drop_postgres_database(postgres_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def postgres_scratch_database(postgres_server_url: str) -> Iterator[str]:
+    """One database per test process holding a fresh schema per whole-command test."""
+    name = f"smarketing_cli_{_worker()}"
+    url = create_postgres_database(postgres_server_url, name)
+    yield url
+    drop_postgres_database(postgres_server_url, name)
+
+
+_schema_counter = itertools.count()
 
 
 @pytest.fixture
-def postgres_url(postgres_server_url: str, request: pytest.FixtureRequest) -> str:
-    """URL of a fresh, migrated PostgreSQL database for tests that run a whole command."""
-    url = create_postgres_database(postgres_server_url, f"smarketing_cli_{_worker()}")
+def postgres_url(postgres_scratch_database: str) -> Iterator[str]:
+    """URL of a fresh, migrated PostgreSQL workspace (its own schema) for one test.
+
+    Schemas are created and dropped in milliseconds, databases in seconds.
+    """
+    schema = f"t{next(_schema_counter)}"
+    admin = make_engine(postgres_scratch_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(postgres_scratch_database).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    ).render_as_string(hide_password=False)
     engine = make_engine(url)
     migrate(engine)
     engine.dispose()
-    return url
+    yield url
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

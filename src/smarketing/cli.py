@@ -6,9 +6,11 @@ import typer
 
 from smarketing.contacts.cli import contacts_app
 from smarketing.core.database import transaction
+from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import ensure_workspace_row, open_workspace
 from smarketing.funnel.cli import funnel_command
 from smarketing.interchange.cli import export_command, import_command
+from smarketing.sla.agreements import ensure_template
 
 app = typer.Typer(
     name="smarketing",
@@ -24,6 +26,10 @@ def init() -> None:
     workspace = open_workspace()
     with transaction(workspace.sessions) as session:
         ensure_workspace_row(session, workspace.settings)
+        created = ensure_template(session, utcnow().date())
+    if created:
+        typer.echo("created SLA 'default' (draft) from the template: 8 business hours to the "
+                   "first attempt, 5 attempts in 14 days, 300 MQLs per rep per month")
     typer.echo(f"workspace ready at {workspace.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -33,15 +39,37 @@ app.command("funnel")(funnel_command)
 app.add_typer(contacts_app, name="contacts")
 
 
-def _register_optional() -> None:
-    """Sub-commands whose modules are owned by other domains."""
+def _measure_rates_from_workspace(window_months: int):  # type: ignore[no-untyped-def]
+    """`sla plan --from-history`: conversion rates measured on the configured workspace."""
+    from smarketing.core.timeutil import utcnow
+    from smarketing.sla.history_rates import measure_rates
+
+    workspace = open_workspace()
+    with transaction(workspace.sessions) as session:
+        return measure_rates(session, utcnow(), window_months)
+
+
+def _register_domains() -> None:
+    """Sub-commands that live in their domain packages."""
+    from smarketing.core.jobs import worker_command
     from smarketing.demo.cli import demo_command
+    from smarketing.followup.cli import attempts_app
+    from smarketing.notify.cli import notify_app
+    from smarketing.sla.admin_cli import register_admin_commands
     from smarketing.sla.cli import sla_app
+    from smarketing.sla.planner_cli import register_plan_command
+    from smarketing.sla.report_cli import register_report_commands
     from smarketing.web.server import serve_command
 
     app.command("demo")(demo_command)
     app.command("serve")(serve_command)
+    app.command("worker")(worker_command)
+    register_plan_command(sla_app, measure_rates=_measure_rates_from_workspace)
+    register_admin_commands(sla_app)
+    register_report_commands(sla_app)
     app.add_typer(sla_app, name="sla")
+    app.add_typer(attempts_app, name="attempts")
+    app.add_typer(notify_app, name="notify")
 
 
-_register_optional()
+_register_domains()

@@ -15,6 +15,7 @@ Invoke = Callable[..., Result]
 def cli(workspace_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
     """`cli("funnel", "--json")` runs a command on a fresh SQLite or PostgreSQL workspace."""
     monkeypatch.setenv("SMARKETING_DATABASE_URL", workspace_url)
+    monkeypatch.setenv("COLUMNS", "200")  # Rich wraps table cells at 80 columns
     get_settings.cache_clear()
     runner = CliRunner()
 

@@ -63,7 +63,8 @@ def test_user_and_team_targets_each_get_a_delivery(session: Session) -> None:
     for delivery in deliveries(session):
         assert (delivery.status, delivery.attempts) == ("pending", 0)
         assert delivery.next_attempt_at == T0
-        assert delivery.delivered_at is None and delivery.last_error is None
+        assert delivery.delivered_at is None
+        assert delivery.last_error is None
 
 
 def test_a_user_without_targets_only_gets_the_in_app_notification(session: Session) -> None:
@@ -183,8 +184,14 @@ def test_delivery_log_lists_newest_first_with_redacted_targets(session: Session)
         service.delivery_log(session, limit=0)
 
 
-def test_two_workers_raising_the_same_alert_at_once_give_one(workspace_url: str) -> None:
-    """Each worker has its own connection and transaction; the UNIQUE key decides."""
+def test_two_workers_raising_the_same_alert_at_once_give_one(postgres_url: str) -> None:
+    """Each worker has its own connection and transaction; the UNIQUE key decides.
+
+    PostgreSQL only: there writers really overlap (the second INSERT waits for the first
+    transaction, then does nothing). SQLite has a single writer, so the same sequence is
+    the one `test_same_key_twice_gives_one_notification_per_user` runs.
+    """
+    workspace_url = postgres_url
     with sessions_for(workspace_url) as factory, transaction(factory) as session:
         people = add_people(session)
         add_target(session, FAILING_URL, team_id=people.team_id)

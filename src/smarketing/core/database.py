@@ -67,7 +67,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser syntax
     config.attributes["engine"] = engine
     return config
 

@@ -206,7 +206,7 @@ def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Result | Non
             raise LookupError(f"{key} is not a declared job; decorate it with @task or @periodic")
         _bind(huey, _specs[key])
         wrapper = _wrappers[key]
-    return wrapper(*args, **kwargs)  # type: ignore[no-any-return]
+    return wrapper(*args, **kwargs)
 
 
 def load_task_modules() -> list[str]:
@@ -242,7 +242,10 @@ class EmbeddedConsumer:
         return self.consumer is not None and not self.stopped
 
     def stop(self, graceful: bool = True) -> None:
-        """Stop taking jobs; with `graceful`, wait for the running ones to finish."""
+        """Stop taking jobs; with `graceful`, wait for the running ones to finish.
+
+        Without it, the threads (daemons) are left to end with the process.
+        """
         if self.consumer is not None and not self.stopped:
             self.consumer.stop(graceful=graceful)
             log.info("embedded job consumer stopped")

@@ -388,26 +388,41 @@ FAIRS = (
 )  # fmt: skip
 
 
+#: A fair's real edition may be this many days older than the history's start.
+FAIR_SLACK_DAYS = 45
+
+
 def _fair_dates(month: int, day: int, days: int, share: float, start: date, end: date) -> (
-    tuple[date, date]
+    tuple[date, date, bool]
 ):
-    """The latest real edition that ended a few days before `end` and lies in the
-    history, else a date at `share` of the history (the demo needs every fair)."""
+    """The latest real edition that ended a few days before `end` and is not much older
+    than `start` (True), else dates at `share` of the history (False): the demo needs
+    every fair."""
     if month:
         for year in (end.year, end.year - 1):
             first = date(year, month, day)
             last = first + timedelta(days=days - 1)
-            if start + timedelta(days=7) <= first and last <= end - timedelta(days=5):
-                return first, last
+            if start - timedelta(days=FAIR_SLACK_DAYS) <= first and last <= end - timedelta(
+                days=5
+            ):
+                return first, last, True
     first = start + timedelta(days=int((end - start).days * share))
-    while first.weekday() >= 5 - (days - 1 if days <= 2 else 0) and first.weekday() != 0:
+    while first.weekday() >= 5:
         first += timedelta(days=1)
-    return first, first + timedelta(days=days - 1)
+    return first, first + timedelta(days=days - 1), False
 
 
-def _campaigns(start: date, end: date) -> list[Campaign]:
-    """Every campaign of the history; `start` is the first day of its first month."""
-    always = dict(starts_on=start, ends_on=None)
+def _campaigns(start: date, end: date) -> tuple[list[Campaign], date]:
+    """Every campaign of a history that runs from `start` to `end` (excluded), and the
+    first day of the history's first month (when always-on campaigns start)."""
+    fairs = []
+    for key, name, line, audience, month, day, days, cost, share in FAIRS:
+        first, last, real = _fair_dates(month, day, days, share, start, end)
+        title = f"{name} {first.year}" if real else name
+        fairs.append(Campaign(key, title, "event", line, first, last, cost, None,
+                              ("fair" if month else "webinar", "event"), audience))  # fmt: skip
+    first_month = min([start, *(f.starts_on for f in fairs)]).replace(day=1)
+    always: dict[str, Any] = {"starts_on": first_month, "ends_on": None}
     campaigns = [
         Campaign("seo-kitchens", "SEO – Cocinas a medida / Custom kitchens", "organic_search",
                  "kitchens", cost=4000, monthly=1200, utm=None,
@@ -445,12 +460,7 @@ def _campaigns(start: date, end: date) -> list[Campaign]:
         Campaign("print-catalogue", "Print catalogue & trade press", "other", None,
                  cost=9000, monthly=None, utm=None, **always),
     ]  # fmt: skip
-    for key, name, line, audience, month, day, days, cost, share in FAIRS:
-        first, last = _fair_dates(month, day, days, share, start, end)
-        title = name if not month else f"{name} {first.year}"
-        campaigns.append(Campaign(key, title, "event", line, first, last, cost, None,
-                                  ("fair" if month else "webinar", "event"), audience))  # fmt: skip
-    return campaigns
+    return campaigns + fairs, first_month
 
 
 REJECTIONS = (
@@ -518,6 +528,16 @@ def _business(key: str, start: datetime, hours: float) -> datetime:
     return due.astimezone(UTC)
 
 
+def _phone(rng: random.Random, country: str) -> str:
+    """A mobile number as people type it."""
+    a, b, c = rng.randrange(10, 100), rng.randrange(1000), rng.randrange(1000)
+    if country == "IT":
+        return f"+39 3{a} {b:03d} {c:03d}{rng.randrange(10)}"
+    if country == "PT":
+        return f"+351 9{rng.choice('1236')}{a % 10} {b:03d} {c:03d}"
+    return f"+34 6{a} {b:03d} {c:03d}"
+
+
 def _drop_none(record: Record) -> Record:
     return {k: v for k, v in record.items() if v is not None}
 
@@ -543,6 +563,7 @@ class Company:
                 "employees": self.employees}  # fmt: skip
 
 
+@cache
 def _coprime_step(space: int) -> int:
     step = 7919
     while math.gcd(step, space) != 1:
@@ -614,6 +635,8 @@ class _Story:
 class _Person:
     index: int
     email: str
+    first: str
+    last: str
     company: Company
     product_line: str
     channel: str
@@ -634,8 +657,7 @@ class _Demo:
         self.today = now.astimezone(MADRID).date()
         self.end = _local(self.today, 0)
         self.history_start = self.today - timedelta(days=HISTORY_DAYS)
-        self.first_month = self.history_start.replace(day=1)
-        self.campaigns = _campaigns(self.first_month, self.today)
+        self.campaigns, self.first_month = _campaigns(self.history_start, self.today)
         self.by_channel: dict[str, list[Campaign]] = {c: [] for c in CHANNELS}
         for campaign in self.campaigns:
             self.by_channel[campaign.channel].append(campaign)
@@ -658,12 +680,11 @@ class _Demo:
         for key, name in PRODUCT_LINES.items():
             yield {"type": "product_line", "key": key, "name": name}
         for persona in PERSONAS:
+            titles = sorted({t for ts in persona.titles.values() for t in ts})
+            criteria = {"industry": persona.industry, "job_titles": titles,
+                        "product_lines": [p for p, _ in persona.product_lines]}  # fmt: skip
             yield {"type": "persona", "key": persona.key, "name": persona.name,
-                   "description": persona.description,
-                   "criteria": {"industry": persona.industry,
-                                "job_titles": sorted({t for ts in persona.titles.values()
-                                                      for t in ts}),
-                                "product_lines": [p for p, _ in persona.product_lines]}}  # fmt: skip
+                   "description": persona.description, "criteria": criteria}  # fmt: skip
         for campaign in self.campaigns:
             yield self._campaign(campaign)
         rng = random.Random(f"nordwood:{self.seed}:costs")
@@ -713,8 +734,9 @@ class _Demo:
             billed = c.ends_on + timedelta(days=7)
             if billed <= yesterday:
                 for note, share in (("Stand build & logistics", 0.45), ("Travel & hotels", 0.2)):
+                    amount = f"{round((c.cost or 0) * share, -1):.2f}"
                     yield {"type": "cost", "campaign": c.key, "on": billed.isoformat(),
-                           "amount": f"{round((c.cost or 0) * share, -1):.2f}", "note": note}  # fmt: skip
+                           "amount": amount, "note": note}  # fmt: skip
 
     def _sla(self) -> Record:
         reps = sum(1 for u in USERS if u.role == "sales_rep")
@@ -760,10 +782,8 @@ class _Demo:
         if campaign is None and channel == "event":  # no fair for this persona: came direct
             channel = "direct"
             campaign, created = self._origin(rng, persona.key, line, channel)
-        person = _Person(index, email.lower(), company, line, channel, campaign, created,
-                         rng.uniform(0.6, 1.4), LANGUAGE[country])  # fmt: skip
-        person.first, person.last = first, last  # type: ignore[attr-defined]
-        return person
+        return _Person(index, email.lower(), first, last, company, line, channel, campaign,
+                       created, rng.uniform(0.6, 1.4), LANGUAGE[country])  # fmt: skip
 
     def _origin(self, rng: random.Random, persona: str, line: str, channel: str) -> (
         tuple[Campaign | None, datetime]
@@ -849,21 +869,13 @@ class _Demo:
 
     def _contact(self, rng: random.Random, p: _Person, stage: str) -> Record:
         c = p.company
-        phone = None
-        if rng.random() < 0.7:
-            digits = rng.randrange(10**7, 10**8)
-            phone = {"ES": f"+34 6{digits // 10**6:02d} {digits // 1000 % 1000:03d} "
-                           f"{digits % 1000:03d}",
-                     "IT": f"+39 3{digits // 10**6:02d} {digits // 1000 % 1000:03d} "
-                           f"{digits % 1000:03d}{rng.randrange(10)}",
-                     "PT": f"+351 9{rng.choice('1236')}{digits // 10**6 % 10} "
-                           f"{digits // 1000 % 1000:03d} {digits % 1000:03d}"}[c.country]  # fmt: skip
+        phone = _phone(rng, c.country) if rng.random() < 0.7 else None
         properties: dict[str, Any] = {"preferred_language": p.language, "city": c.city}
         if p.channel == "event" and p.campaign is not None:
             properties["badge_scan"] = f"Hall {rng.randint(1, 24)} · Nordwood stand"
         return _drop_none({
             "type": "contact", "email": p.email, "created_at": _fmt(p.created_at),
-            "first_name": p.first, "last_name": p.last,  # type: ignore[attr-defined]
+            "first_name": p.first, "last_name": p.last,
             "phone": phone, "job_title": rng.choice(c.persona.titles[c.country]),
             "company": c.domain, "country": c.country, "persona": c.persona.key,
             "lifecycle_stage": stage, "channel": p.channel,
@@ -927,6 +939,8 @@ class _Acts:
         at = after
         for _ in range(count):
             at = at + timedelta(seconds=int(self.rng.expovariate(1 / (mean_days * 86400))) + 300)
+            if at.astimezone(MADRID).hour < 7 and self.rng.random() < 0.8:
+                at += timedelta(hours=8)  # people mostly read and browse by day
             if at >= self.demo.end:
                 return None
             self._touch(at)
@@ -954,9 +968,9 @@ class _Acts:
 
     def trigger(self, after: datetime, lead: bool = False) -> datetime | None:
         """The high-intent touch that makes the contact an MQL."""
-        at = after + timedelta(seconds=self.rng.randint(600, 3 * 86400))
         if self.p.channel == "event" and after == self.p.created_at:
             return after  # the badge scan at the fair is the trigger
+        at = after + timedelta(seconds=self.rng.randint(600, 3 * 86400))
         if at >= self.demo.end:
             return None
         kind, content = self.rng.choice(HIGH_INTENT)
@@ -976,6 +990,7 @@ class _Handoff:
     def _rep(self, at: datetime, exclude: DemoUser | None = None) -> DemoUser:
         day = at.astimezone(MADRID).date()
         reps = [r for r in _reps(self.team) if r is not exclude and not self._away(r, day)]
+        reps = reps or [r for r in _reps(self.team) if r is not exclude]
         weights = [float(r.weight or 1) for r in reps]
         if self.p.company.country == "PT":  # Portuguese leads go mostly to Inês
             weights = [w * 4 if r.locale == "pt" else w for r, w in zip(reps, weights, strict=True)]
@@ -1065,11 +1080,11 @@ class _Handoff:
             if outcome in ("connected", "replied"):
                 connected_at = at
                 break
-            if number < 5 and rng.random() < rep.gives_up:
+            if number == 5 or rng.random() < rep.gives_up:
                 break
             at = _business(calendar, at, rng.uniform(4, 20))
         if connected_at is None:
-            if rng.random() < (0.75 if number == 5 else 0.4):
+            if rng.random() < (0.55 if number == 5 else 0.25):
                 decided = _business(calendar, at, rng.uniform(4, 24))
                 if decided < self.end:
                     self._decide(decided, rep, False, UNRESPONSIVE, "recycle")
@@ -1080,14 +1095,14 @@ class _Handoff:
     def _outcome(self, kind: str) -> str | None:
         rng, intent = self.rng, self.p.intent
         if kind == "call":
-            if rng.random() < 0.30 * intent:
+            if rng.random() < 0.36 * intent:
                 return "connected"
             return _pick(rng, ("no_answer", "left_message"), (60, 40))
         if kind == "email":
             roll = rng.random()
             if roll < 0.03:
                 return "bounced"
-            return "replied" if roll < 0.03 + 0.22 * intent else None
+            return "replied" if roll < 0.03 + 0.26 * intent else None
         return "replied" if rng.random() < 0.15 * intent else None
 
     def _qualify(self, rep: DemoUser, calendar: str, connected: datetime) -> datetime | None:
@@ -1103,7 +1118,7 @@ class _Handoff:
         decided = _business(calendar, at, rng.uniform(0.3, 16))
         if decided >= self.end:
             return None
-        p_accept = 0.72 + (0.1 if p.channel in ("event", "referral") else 0.0) - (
+        p_accept = 0.78 + (0.1 if p.channel in ("event", "referral") else 0.0) - (
             0.12 if p.channel in ("display", "social") else 0.0)
         if rng.random() >= p_accept:
             reason, then, _w = _pick(rng, REJECTIONS, [r[2] for r in REJECTIONS])
@@ -1118,15 +1133,16 @@ class _Handoff:
 
     def _sell(self, rep: DemoUser, accepted: datetime) -> datetime | None:
         rng, p = self.rng, self.p
-        opened = accepted + timedelta(days=rng.randint(2, 25), seconds=rng.randint(0, 20000))
+        opened = self._office_hours(accepted, rng.randint(2, 25))
         if opened >= self.end:
             return None
         self.story.add(opened, {"type": "stage_change", "contact": p.email, "to": "opportunity",
                                 "at": _fmt(opened), "by": rep.email})  # fmt: skip
         name, amount = self._deal_size()
         low, high = CLOSE_DAYS[p.product_line]
-        closes = opened + timedelta(days=rng.randint(low, high), seconds=rng.randint(0, 30000))
-        deal: Record = {"type": "deal", "id": f"nw-deal-{p.index}-{self.attempts_base}",
+        closes = self._office_hours(opened, rng.randint(low, high))
+        number = 1 + sum(1 for item in self.story.items if item[2]["type"] == "deal")
+        deal: Record = {"type": "deal", "id": f"nw-deal-{p.index}-{number}",
                         "contact": p.email, "name": f"{p.company.name} – {name}",
                         "amount": amount, "status": "open", "created_at": _fmt(opened),
                         "product_line": p.product_line, "owner": rep.email}  # fmt: skip
@@ -1155,6 +1171,13 @@ class _Handoff:
                                                 "nurture"})  # fmt: skip
                 recycled = back
         return recycled
+
+    def _office_hours(self, after: datetime, days: int) -> datetime:
+        """An instant in office hours `days` days after `after` (days >= 1)."""
+        day = after.astimezone(MADRID).date() + timedelta(days=days)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return _local(day, self.rng.randrange(9 * 60, 18 * 60))
 
     def _deal_size(self) -> tuple[str, str]:
         rng, p = self.rng, self.p

@@ -29,6 +29,7 @@ notify_app = typer.Typer(
         "e-mail), the delivery log with retries, and a delivery pass on demand."
     ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 targets_app = typer.Typer(
     help=(
@@ -36,6 +37,7 @@ targets_app = typer.Typer(
         "besides the in-app inbox."
     ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 notify_app.add_typer(targets_app, name="targets")
 
@@ -48,10 +50,10 @@ def _when(value: Any) -> str:
 def add_target(
     ctx: typer.Context,
     url: str = typer.Argument(
-        ..., metavar="URL",
-        help="An apprise URL, e.g. slack://TokenA/TokenB/TokenC/#sales-alerts, "
-             "workflows://HOST:443/WORKFLOW/SIGNATURE (Microsoft Teams) or "
-             "mailtos://user:password@smtp.example.com?to=rep@example.com. Quote it.",
+        ...,
+        help="An apprise URL (quote it), e.g. slack://TokenA/TokenB/TokenC/#sales, "
+             "workflows://HOST:443/WORKFLOW/SIGNATURE for Microsoft Teams, or "
+             "mailtos://user:pass@example.com. See docs/notifications.md.",
     ),
     user: str | None = typer.Option(
         None, "--user", metavar="EMAIL", help="The user (by e-mail) whose alerts go there."
@@ -88,7 +90,10 @@ def add_target(
 def list_targets(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
-    """List every target: id, owner (user or team) and the URL with its secrets masked."""
+    """List every target.
+
+    Shows the id, the owner (user or team) and the URL with its secrets masked.
+    """
     workspace = open_workspace()
     with transaction(workspace.sessions) as session:
         targets = service.list_targets(session)
@@ -109,7 +114,10 @@ def remove_target(
     ctx: typer.Context,
     target_id: int = typer.Argument(..., metavar="ID", help="The target's id (see `list`)."),
 ) -> None:
-    """Remove a target. Its entries in the delivery log are removed with it."""
+    """Remove a target.
+
+    Its entries in the delivery log are removed with it.
+    """
     workspace = open_workspace()
     try:
         with transaction(workspace.sessions) as session:
@@ -127,8 +135,11 @@ def delivery_log(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
-    """The delivery log, newest first: notification subject, recipient, target (redacted),
-    status (pending, sending, sent, failed), attempts, last error and times (UTC)."""
+    """Show the delivery log, newest first.
+
+    Each entry: notification subject, recipient, target (redacted), status (`pending`,
+    `sending`, `sent`, `failed`), attempts, last error, and times in UTC.
+    """
     workspace = open_workspace()
     with transaction(workspace.sessions) as session:
         entries = service.delivery_log(session, limit)
@@ -157,8 +168,11 @@ def delivery_log(
 
 @notify_app.command("deliver")
 def deliver() -> None:
-    """Run one delivery pass now: send every due delivery (the worker does this every
-    minute), and print how many were sent, will be retried, or failed for good."""
+    """Run one delivery pass now.
+
+    Sends every due delivery (the job worker does this every minute) and prints how many
+    were sent, will be retried, or failed for good.
+    """
     workspace = open_workspace()
     stats = deliver_due(workspace.sessions, utcnow(), base_url=public_url())
     typer.echo(f"{stats.claimed} due: {stats.sent} sent, {stats.retrying} will be retried, "

@@ -55,17 +55,21 @@ class DeliveryStats:
 
 
 def send_with_apprise(url: str, title: str, body: str) -> None:
-    """Send one message through apprise; raise DeliveryError with apprise's reason on failure."""
-    services = apprise.Apprise()
+    """Send one message through apprise; raise DeliveryError with apprise's reason on failure.
+
+    The service is called directly (not through `Apprise.notify`, which hands the send to
+    a thread pool) so that apprise's log lines, its only account of why a send failed,
+    are emitted in this thread and captured for `last_error`.
+    """
     with capture_apprise_log() as messages:
-        if not services.add(url) or len(services) != 1:
+        service = apprise.Apprise.instantiate(url)
+        if service is None:
             raise DeliveryError("apprise cannot use this URL (unknown scheme or invalid parts)")
-        for service in services:
-            for attribute in ("socket_connect_timeout", "socket_read_timeout"):
-                current = getattr(service, attribute, None)
-                if isinstance(current, int | float) and current > SEND_TIMEOUT:
-                    setattr(service, attribute, SEND_TIMEOUT)
-        delivered = services.notify(title=title, body=body)
+        for attribute in ("socket_connect_timeout", "socket_read_timeout"):
+            current = getattr(service, attribute, None)
+            if isinstance(current, int | float) and current > SEND_TIMEOUT:
+                setattr(service, attribute, SEND_TIMEOUT)
+        delivered = service.notify(title=title, body=body)
     if not delivered:
         reasons = "; ".join(dict.fromkeys(messages)) or "apprise reported a failure"
         raise DeliveryError(reasons)

@@ -125,13 +125,15 @@ def add_target(
     return target
 
 
-def targets_with_owner(session: Session) -> list[Row[tuple[Target, str | None, str | None]]]:
-    return list(session.execute(
+def targets_with_owner(session: Session) -> list[tuple[Target, str | None, str | None]]:
+    """Every target with its owner: (target, user email or None, team key or None)."""
+    rows = session.execute(
         select(Target, User.email, Team.key)
         .outerjoin(User, User.id == Target.user_id)
         .outerjoin(Team, Team.id == Target.team_id)
         .order_by(Target.id)
-    ))  # fmt: skip
+    )  # fmt: skip
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def delete_target(session: Session, target_id: int) -> int | None:

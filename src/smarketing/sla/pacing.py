@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
@@ -244,7 +244,7 @@ class Pacing:
     def to_json(self) -> dict[str, Any]:
         return {
             "month": self.month.label,
-            "as_of": self.now.isoformat(),
+            "as_of": self.now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "tolerance_pct": float(self.tolerance * 100),
             "reps": [row.to_json() for row in self.reps],
             "teams": [row.to_json() for row in self.teams],

@@ -497,10 +497,10 @@ def build_compliance_report(
         (p.rep.email, marketing_stats(rep_handoffs[p.rep.email], p.sla, by_id)) for p in plans
     )
     teams = sorted({plan.team for plan in plans}, key=_team_order)
-    sales_teams = tuple(
-        (team, sales_stats([c for c in clocks if team_of.get(c.rep) == team], now))
-        for team in teams
-    )
+    team_clocks: dict[str | None, list[ClockRow]] = defaultdict(list)
+    for clock in clocks:
+        team_clocks[team_of.get(clock.rep)].append(clock)
+    sales_teams = tuple((team, sales_stats(team_clocks[team], now)) for team in teams)
     marketing_by_rep = dict(marketing)
     marketing_teams = tuple(
         (team, _add_marketing(marketing_by_rep[p.rep.email] for p in plans if p.team == team))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from smarketing.models import Contact, Decision, Persona, SlaClock, Team, User
 from smarketing.sla.report import ClockRow, Rep
 
 
-def _started_between(start: datetime, end: datetime) -> Select[tuple[int]]:
+def _started_between(start: datetime, end: datetime) -> Select[Any]:
     return select(SlaClock.contact_id).where(SlaClock.started_at >= start,
                                              SlaClock.started_at < end)  # fmt: skip
 

@@ -6,6 +6,7 @@ Both read the stored SLA clocks (kept in step with the facts by
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -21,8 +22,8 @@ from smarketing.sla.report import (
     ComplianceReport,
     HandoffRow,
     Month,
-    RepPlan,
     ReportError,
+    RepPlan,
     build_compliance_report,
     handoffs_of,
     resolve_reps,
@@ -38,9 +39,7 @@ __all__ = [
 ]
 
 
-def compliance_report_data(session: Session, month: str | Month, now: datetime) -> (
-    ComplianceReport
-):
+def compliance_report_data(session: Session, month: str | Month, now: datetime) -> ComplianceReport:
     """The report of ``month`` (``"YYYY-MM"``, workspace time zone) as of ``now``.
 
     Raises :class:`ReportError` for a malformed month.
@@ -83,20 +82,20 @@ def pacing(session: Session, now: datetime, tolerance: Decimal = DEFAULT_TOLERAN
     quality = rr.contact_quality(session, start, end)
     decisions = rr.contact_decisions(session, start, end)
     handoffs = [
-        replace(h, channel=quality.get(h.contact_id, (None, None))[0],
-                persona=quality.get(h.contact_id, (None, None))[1],
-                decision=_first_decision(h, decisions))
+        replace(h, channel=channel, persona=persona, decision=_first_decision(h, decisions))
         for h in handoffs_of(clocks)
-    ]  # fmt: skip
+        for channel, persona in [quality.get(h.contact_id, (None, None))]
+    ]
     plans = resolve_reps(rr.users(session), handoffs, ctx.versions, month.days())
-    reps = [
-        RepPace(plan, _calendar(ctx, plan),
-                tuple(h for h in handoffs if h.rep == plan.rep.email))
-        for plan in plans
-    ]  # fmt: skip
+    by_rep: dict[str, list[HandoffRow]] = defaultdict(list)
+    for handoff in handoffs:
+        by_rep[handoff.rep].append(handoff)
+    reps = [RepPace(plan, _calendar(ctx, plan), tuple(by_rep[plan.rep.email])) for plan in plans]
     return build_pacing(month, start, end, now, reps, ctx.versions, tolerance)
 
 
-def pacing_json(session: Session, now: datetime) -> dict[str, Any]:
+def pacing_json(
+    session: Session, now: datetime, tolerance: Decimal = DEFAULT_TOLERANCE
+) -> dict[str, Any]:
     """Pacing as JSON: month, as_of, reps, teams and the alerts (rows behind pace)."""
-    return pacing(session, now).to_json()
+    return pacing(session, now, tolerance).to_json()

@@ -1,0 +1,1 @@
+"""The demo workspace: Nordwood Kitchens & Furniture, written through the import path."""
