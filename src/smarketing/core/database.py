@@ -1,7 +1,8 @@
 """Database engine, sessions and the Alembic entry points.
 
 SQLite runs in WAL mode with foreign keys on, and with the driver's own transaction
-handling switched off so SAVEPOINTs work (the SQLAlchemy-documented recipe).
+handling switched off so SAVEPOINTs work (the SQLAlchemy-documented recipe); every
+transaction begins IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
+        # cannot fail half-way with "database is locked" when another writer got in between
+        # (busy_timeout waits for the lock instead). WAL readers are not blocked.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
