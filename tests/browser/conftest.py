@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,10 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    started = threading.Event()
     for _ in range(STARTUP_WAIT_SECONDS * 20):
         if server.started or not thread.is_alive():
-            started.set()
             break
-        started.wait(0.05)
+        time.sleep(0.05)
     if not server.started:
         server.should_exit = True
         thread.join(5)
