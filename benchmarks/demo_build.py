@@ -26,7 +26,9 @@ from smarketing.core.database import make_engine, make_session_factory, migrate
 from smarketing.demo.service import build_demo, counts_by_type
 
 
-def run_once(contacts: int, seed: int, now: datetime, profile: bool) -> tuple[float, int, dict]:
+def run_once(contacts: int, seed: int, now: datetime, profile: bool) -> (
+    tuple[float, int, dict[str, int]]
+):
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'demo.db'}")
         migrate(engine)

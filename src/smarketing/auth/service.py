@@ -25,10 +25,18 @@ def set_passwords(session: Session, emails: list[str], password: str) -> None:
     session.execute(update(User).where(User.email.in_(emails)).values(password_hash=hashed))
 
 
+#: Checked when the email is unknown, so a login takes as long either way and its timing
+#: does not tell which emails have accounts.
+_DUMMY_HASH = hash_password("not a real password")
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.execute(
         select(User).where(User.email == email.strip().lower())
     ).scalar_one_or_none()
-    if user is None or not verify_password(user.password_hash, password):
+    if user is None or not user.password_hash:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     return user

@@ -24,7 +24,7 @@ def show(email: str = typer.Argument(..., help="The contact's email address.")) 
     """The full story of one contact: stage, owning team and next actions, stage history,
     owner changes, activities, attempts, decisions and deals, in time order."""
     workspace = open_workspace()
-    with transaction(workspace.sessions) as session:
+    with transaction(workspace.sessions, read_only=True) as session:
         try:
             story = contact_story(session, email, utcnow())
         except NotFoundError as exc:

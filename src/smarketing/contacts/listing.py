@@ -53,14 +53,14 @@ def recently_changed(
     rows = []
     for (email, first, last, stage, entered_at, touched_at,
          company_name, company_domain, owner) in session.execute(statement):  # fmt: skip
-        touched = touched_at is not None and touched_at > entered_at
+        touched = touched_at if touched_at is not None and touched_at > entered_at else None
         rows.append(RecentContact(
             email=email,
             name=" ".join(p for p in (first, last) if p) or email,
             company=company_name or company_domain,
             stage=Stage(stage),
             owner=owner,
-            changed_at=touched_at if touched else entered_at,
-            change="touch" if touched else "stage",
+            changed_at=touched or entered_at,
+            change="stage" if touched is None else "touch",
         ))  # fmt: skip
     return rows

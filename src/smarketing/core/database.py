@@ -19,6 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+#: Execution option marking a unit of work that only reads (see `transaction`).
+READ_ONLY = "smarketing_read_only"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -46,8 +48,10 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
         # cannot fail half-way with "database is locked" when another writer got in between
-        # (busy_timeout waits for the lock instead). WAL readers are not blocked.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # (busy_timeout waits for the lock instead). Read-only units of work (page views,
+        # reports, export) begin DEFERRED and never wait for writers (WAL).
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -55,9 +59,15 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error (the edge's job)."""
+def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error (the edge's job).
+
+    `read_only` lets SQLite begin without taking the write lock; it is a hint about
+    locking, not an enforcement.
+    """
     session = factory()
+    if read_only:
+        session.connection(execution_options={READ_ONLY: True})
     try:
         yield session
         session.commit()

@@ -621,7 +621,6 @@ def _companies(seed: int, contacts: int) -> Iterator[tuple[Company, random.Rando
 class _Story:
     """One contact's records in causal order; emitted sorted by instant."""
 
-    email: str
     items: list[tuple[datetime, int, Record]]
 
     def add(self, at: datetime, record: Record) -> None:
@@ -734,9 +733,9 @@ class _Demo:
             billed = c.ends_on + timedelta(days=7)
             if billed <= yesterday:
                 for note, share in (("Stand build & logistics", 0.45), ("Travel & hotels", 0.2)):
-                    amount = f"{round((c.cost or 0) * share, -1):.2f}"
+                    part = f"{round((c.cost or 0) * share, -1):.2f}"
                     yield {"type": "cost", "campaign": c.key, "on": billed.isoformat(),
-                           "amount": amount, "note": note}  # fmt: skip
+                           "amount": part, "note": note}  # fmt: skip
 
     def _sla(self) -> Record:
         reps = sum(1 for u in USERS if u.role == "sales_rep")
@@ -826,26 +825,26 @@ class _Demo:
 
     def _story(self, rng: random.Random, company: Company, slot: int, index: int) -> _Story:
         p = self._person(rng, company, slot, index)
-        story = _Story(p.email, [])
+        story = _Story([])
         stage = "subscriber" if rng.random() < P_SUBSCRIBER[p.channel] else "lead"
         story.add(p.created_at, self._contact(rng, p, stage))
         acts = _Acts(self, rng, p, story)
-        at = acts.first_touch(stage)
+        touched = acts.first_touch(stage)
         if stage == "subscriber" and rng.random() < 0.2:  # gated content turns some into leads
-            at = acts.engage(at, rng.randint(1, 3), 8)
-            if at is None:
+            browsed = acts.engage(touched, rng.randint(1, 3), 8)
+            if browsed is None:
                 return story
-            at = acts.add(at, "content_download", lead=True)
+            touched = acts.add(browsed, "content_download", lead=True)
             stage = "lead"
         p_mql = P_MQL[p.channel] * p.company.persona.mql_factor * (0.8 + 0.2 * p.intent)
         if rng.random() >= p_mql:
-            acts.engage(at, rng.choice((0, 1, 1, 2, 2, 3, 4, 6)), 12)
+            acts.engage(touched, rng.choice((0, 1, 1, 2, 2, 3, 4, 6)), 12)
             return story
         # On the way to MQL: a few touches, then a high-intent one.
-        at = acts.engage(at, rng.choice((0, 1, 1, 2, 3, 4)), 5)
-        if at is None:
+        warmed = acts.engage(touched, rng.choice((0, 1, 1, 2, 3, 4)), 5)
+        if warmed is None:
             return story
-        at = acts.trigger(at, lead=stage == "subscriber")
+        at = acts.trigger(warmed, lead=stage == "subscriber")
         episode = 1
         while at is not None and episode <= 2:
             mql_at = at + timedelta(minutes=rng.randint(1, 30))
@@ -994,7 +993,8 @@ class _Handoff:
         weights = [float(r.weight or 1) for r in reps]
         if self.p.company.country == "PT":  # Portuguese leads go mostly to Inês
             weights = [w * 4 if r.locale == "pt" else w for r, w in zip(reps, weights, strict=True)]
-        return _pick(self.rng, reps, weights)
+        rep: DemoUser = _pick(self.rng, reps, weights)
+        return rep
 
     def _away(self, rep: DemoUser, day: date) -> bool:
         if rep.away is None:
@@ -1097,7 +1097,7 @@ class _Handoff:
         if kind == "call":
             if rng.random() < 0.36 * intent:
                 return "connected"
-            return _pick(rng, ("no_answer", "left_message"), (60, 40))
+            return "no_answer" if rng.random() < 0.6 else "left_message"
         if kind == "email":
             roll = rng.random()
             if roll < 0.03:

@@ -21,7 +21,7 @@ def funnel_command(
     zero counts included.
     """
     workspace = open_workspace()
-    with transaction(workspace.sessions) as session:
+    with transaction(workspace.sessions, read_only=True) as session:
         rows = funnel(session, utcnow())
     if as_json:
         payload = {"stages": [{"stage": row.stage.value, "count": row.count} for row in rows]}

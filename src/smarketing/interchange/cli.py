@@ -87,6 +87,6 @@ def export_command(
     gives the same lines.
     """
     workspace = open_workspace()
-    with transaction(workspace.sessions) as session:
+    with transaction(workspace.sessions, read_only=True) as session:
         count = export_file(session, file)
     console.print(f"wrote {count:,} records to {file}")

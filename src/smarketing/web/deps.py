@@ -51,7 +51,8 @@ def get_now(request: Request) -> datetime:
 def db_session(request: Request) -> Iterator[Session]:
     """One request is one transaction: committed when the page function returns without
     an error, rolled back otherwise. Services never commit."""
-    with transaction(get_workspace(request).sessions) as session:
+    read_only = request.method in ("GET", "HEAD")
+    with transaction(get_workspace(request).sessions, read_only=read_only) as session:
         yield session
 
 
