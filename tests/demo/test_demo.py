@@ -204,7 +204,7 @@ def test_the_demo_imports_with_zero_rejects(session: Session) -> None:
         assert authenticate(session, emails[0], DEMO_PASSWORD) is not None
 
 
-def test_the_demo_is_not_imported_twice_without_noticing(session: Session) -> None:
+def test_building_the_demo_twice_changes_nothing(session: Session) -> None:
     build_demo(session, 20, 7, NOW)
     again = build_demo(session, 20, 7, NOW)
     assert {key.split(" ")[1] for key in again.applied} == {"unchanged"}
