@@ -117,3 +117,20 @@ def test_two_workers_sweeping_at_once_alert_once(postgres_url: str) -> None:
     assert sum(totals) + leftover == len(leads)
     assert breached_rows == len(leads)
     assert notes == 2 * len(leads)  # the rep and the manager, once per lead
+
+
+def test_behind_pace_alerts_marketing_once_a_day(session: Session) -> None:
+    from smarketing.sla.report_service import alert_behind_pace
+
+    records = [*base(), {"type": "user", "email": "mkt@t.example", "name": "Mkt",
+                         "role": "marketing"}]  # fmt: skip
+    # target 10 MQLs per rep this month; by 25 November only one was handed off to rep@
+    records += handed_off_lead("a@x.es", "2026-11-02 10:00")
+    import_records(session, records, now=at("2026-11-25 12:00"))
+    now = at("2026-11-25 12:00")
+    raised = alert_behind_pace(session, now)
+    subjects = set(session.scalars(select(Notification.subject)))
+    assert "Behind MQL pace: rep@t.example" in subjects
+    assert "Behind MQL pace: rep2@t.example" in subjects
+    assert raised >= 2
+    assert alert_behind_pace(session, at("2026-11-25 18:00")) == 0  # same day: no repeat

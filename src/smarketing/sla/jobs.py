@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict
 
 from smarketing.core.database import transaction
-from smarketing.core.jobs import every_minute, periodic
+from smarketing.core.jobs import crontab, every_minute, periodic
 from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import open_workspace
 from smarketing.sla.sweeper import SweepStats, sweep
@@ -46,3 +46,20 @@ def run_sweep_pass() -> SweepStats:
 def sweep_sla_clocks_job() -> None:
     """Every minute: mark at-risk and breached SLA clocks and alert, each exactly once."""
     run_sweep_pass()
+
+
+@periodic(crontab(minute="5"))
+def pacing_alert_job() -> None:
+    """Hourly: marketing hears (once a day per rep or team) when MQL delivery is behind pace."""
+    from smarketing.sla.report_service import alert_behind_pace
+
+    workspace = open_workspace(apply_migrations=False)
+    try:
+        with transaction(workspace.sessions) as session:
+            raised = alert_behind_pace(session, utcnow())
+    finally:
+        workspace.engine.dispose()
+    if raised:
+        from smarketing.notify.jobs import request_delivery
+
+        request_delivery()

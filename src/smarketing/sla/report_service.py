@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -99,3 +100,31 @@ def pacing_json(
 ) -> dict[str, Any]:
     """Pacing as JSON: month, as_of, reps, teams and the alerts (rows behind pace)."""
     return pacing(session, now, tolerance).to_json()
+
+
+def alert_behind_pace(session: Session, now: datetime) -> int:
+    """Tell marketing (and admins) once a day about each rep or team behind MQL pace.
+
+    Returns the number of notifications raised; running it again the same day raises none.
+    """
+    from smarketing.notify.service import notify
+    from smarketing.sla.pacing import pacing_alerts
+
+    ctx = SlaContext(session)
+    today = now.astimezone(ZoneInfo(ctx.timezone)).date().isoformat()
+    recipients = [u.id for u in ctx.people.by_id.values() if u.role in ("marketing", "admin")]
+    if not recipients:
+        return 0
+    raised = 0
+    for row in pacing_alerts(pacing(session, now)):
+        who = row.key if row.scope == "rep" else f"team {row.key}"
+        expected = f"{row.mqls_expected:.1f}" if row.mqls_expected is not None else "?"
+        subject = f"Behind MQL pace: {who}"
+        body = (f"{who}: {row.mqls_delivered} MQLs delivered, {expected} expected by today, "
+                f"target {row.mqls_target} this month "
+                f"(projected {row.mqls_projected}).")  # fmt: skip
+        created = notify(session, user_ids=recipients, kind="sla_pacing", subject=subject,
+                         body=body, link="/sla/pacing",
+                         dedupe_key=f"pacing:{today}:{row.scope}:{row.key}", now=now)  # fmt: skip
+        raised += len(created)
+    return raised
