@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smarketing.models import Contact, OwnerChange
+
+_OWNER = select(Contact.owner_id).where(Contact.id == bindparam("b_contact"))
+_SET_OWNER = update(Contact).where(Contact.id == bindparam("b_contact"))
+_RECORD = insert(OwnerChange)
 
 
 def assign_owner(
@@ -19,11 +23,10 @@ def assign_owner(
     reason: str | None,
     source: str = "assignment",
 ) -> None:
-    previous = session.execute(
-        select(Contact.owner_id).where(Contact.id == contact_id)
-    ).scalar_one()
-    session.execute(insert(OwnerChange).values(
-        contact_id=contact_id, from_owner_id=previous, to_owner_id=owner_id, at=at,
-        actor=actor, reason=reason, source=source,
-    ))  # fmt: skip
-    session.execute(update(Contact).where(Contact.id == contact_id).values(owner_id=owner_id))
+    connection = session.connection()
+    previous = connection.execute(_OWNER, {"b_contact": contact_id}).scalar_one()
+    connection.execute(_RECORD, {
+        "contact_id": contact_id, "from_owner_id": previous, "to_owner_id": owner_id, "at": at,
+        "actor": actor, "reason": reason, "source": source,
+    })  # fmt: skip
+    connection.execute(_SET_OWNER, {"b_contact": contact_id, "owner_id": owner_id})

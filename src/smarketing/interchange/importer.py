@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import orjson
 import phonenumbers
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.ownership import assign_owner
@@ -46,6 +46,37 @@ from smarketing.models import (
 )
 
 CHECKPOINT_EVERY = 2000
+
+# Statements built once and run with parameters: this is the per-line hot path, and
+# building a statement costs more than executing it.
+_CONTACT_BY_EMAIL = select(Contact.id, Contact.created_at).where(
+    Contact.email == bindparam("b_email")
+)
+_INSERT_CONTACT = insert(Contact)
+_UPDATE_CONTACT = update(Contact).where(Contact.id == bindparam("b_contact"))
+_TOUCH_STATE = select(Contact.first_touch_channel, Contact.last_touch_at).where(
+    Contact.id == bindparam("b_contact")
+)
+_ACTIVITY_BY_ID = select(Activity.contact_id, Activity.kind, Activity.at).where(
+    Activity.id == bindparam("b_id")
+)
+_INSERT_ACTIVITY = insert(Activity)
+_ATTEMPT_BY_ID = select(Attempt.contact_id, Attempt.at).where(Attempt.id == bindparam("b_id"))
+_INSERT_ATTEMPT = insert(Attempt)
+_ASSIGNMENT_EXISTS = select(OwnerChange.id).where(
+    OwnerChange.contact_id == bindparam("b_contact"),
+    OwnerChange.to_owner_id == bindparam("b_owner"),
+    OwnerChange.at == bindparam("b_at"),
+    OwnerChange.source == "assignment",
+)
+_DECISION_EXISTS = select(Decision.id).where(
+    Decision.contact_id == bindparam("b_contact"),
+    Decision.at == bindparam("b_at"),
+    Decision.decision == bindparam("b_decision"),
+)
+_INSERT_DECISION = insert(Decision)
+_DEAL_CONTACT = select(Deal.contact_id).where(Deal.id == bindparam("b_id"))
+_INSERT_DEAL = insert(Deal)
 
 
 class RejectedLine(Exception):
@@ -167,7 +198,9 @@ class Importer:
     def apply(self, record: r.Record) -> str:
         handler = getattr(self, f"_apply_{record.type}")  # type: ignore[attr-defined]
         try:
-            with self.session.begin_nested():
+            # A connection-level SAVEPOINT: lighter than the Session's, and the importer
+            # writes through the connection anyway.
+            with self.session.connection().begin_nested():
                 outcome: str = handler(record)
         except (Missing, ValidationError) as exc:
             raise RejectedLine(f"{record.type}: {exc}") from None  # type: ignore[attr-defined]
@@ -337,26 +370,21 @@ class Importer:
             "first_touch_campaign_id": campaign_id,
             "properties": rec.properties,
         }
-        existing = self.session.execute(
-            select(Contact.id, Contact.created_at).where(Contact.email == rec.email)
-        ).first()
+        connection = self.session.connection()
+        existing = connection.execute(_CONTACT_BY_EMAIL, {"b_email": rec.email}).first()
         if existing is not None:
             self._check_same_origin(existing[0], existing[1], rec, owner_id)
             return update_if_changed(self.session, Contact, Contact.id == existing[0], values)
-        contact_id = self.session.execute(
-            insert(Contact).values(
-                email=rec.email,
-                created_at=rec.created_at,
-                lifecycle_stage=rec.lifecycle_stage,
-                stage_entered_at=rec.created_at,
-                owner_id=owner_id,
-                **values,
-            )
-        ).inserted_primary_key[0]
+        contact_id = connection.execute(_INSERT_CONTACT, {
+            "email": rec.email, "created_at": rec.created_at,
+            "lifecycle_stage": rec.lifecycle_stage, "stage_entered_at": rec.created_at,
+            "owner_id": owner_id, **values,
+        }).inserted_primary_key[0]  # fmt: skip
         lifecycle.record_initial_stage(
             self.session, contact_id, Stage(rec.lifecycle_stage), rec.created_at
         )
-        self.history_changed.add(contact_id)
+        if owner_id is not None:
+            self.history_changed.add(contact_id)
         if owner_id is not None:
             assign_owner(self.session, contact_id, owner_id, rec.created_at, "system", None,
                          source="contact")  # fmt: skip
@@ -395,18 +423,18 @@ class Importer:
     def _apply_activity(self, rec: r.ActivityRecord) -> str:
         contact_id = self.keys.contact_id(rec.contact)
         campaign_id = self.keys.campaigns.get(rec.campaign)
-        known = self.session.execute(
-            select(Activity.contact_id, Activity.kind, Activity.at).where(Activity.id == rec.id)
-        ).first()
+        connection = self.session.connection()
+        known = connection.execute(_ACTIVITY_BY_ID, {"b_id": rec.id}).first()
         if known is not None:
             if tuple(known) != (contact_id, rec.kind, rec.at):
                 raise ValidationError(f"activity id {rec.id!r} is already recorded with "
                                       "another contact, kind or time")  # fmt: skip
             return "unchanged"
-        self.session.execute(insert(Activity).values(
-            id=rec.id, contact_id=contact_id, kind=rec.kind, at=rec.at, channel=rec.channel,
-            campaign_id=campaign_id, url=rec.url, content=rec.content, properties=rec.properties,
-        ))  # fmt: skip
+        connection.execute(_INSERT_ACTIVITY, {
+            "id": rec.id, "contact_id": contact_id, "kind": rec.kind, "at": rec.at,
+            "channel": rec.channel, "campaign_id": campaign_id, "url": rec.url,
+            "content": rec.content, "properties": rec.properties,
+        })  # fmt: skip
         channel = rec.channel or (self.keys.campaign_channel(campaign_id) if campaign_id else None)
         self._touch(contact_id, rec.at, channel, campaign_id)
         return "created"
@@ -415,11 +443,8 @@ class Importer:
         None
     ):
         """Keep last touch up to date; fill first touch when the contact has none yet."""
-        row = self.session.execute(
-            select(Contact.first_touch_channel, Contact.last_touch_at).where(
-                Contact.id == contact_id
-            )
-        ).one()
+        connection = self.session.connection()
+        row = connection.execute(_TOUCH_STATE, {"b_contact": contact_id}).one()
         values: dict[str, Any] = {}
         if row.last_touch_at is None or at >= row.last_touch_at:
             values.update(last_touch_at=at, last_touch_channel=channel,
@@ -427,7 +452,7 @@ class Importer:
         if row.first_touch_channel is None and channel is not None:
             values.update(first_touch_channel=channel, first_touch_campaign_id=campaign)
         if values:
-            self.session.execute(update(Contact).where(Contact.id == contact_id).values(**values))
+            connection.execute(_UPDATE_CONTACT, {"b_contact": contact_id, **values})
 
     def _apply_stage_change(self, rec: r.StageChangeRecord) -> str:
         contact_id = self.keys.contact_id(rec.contact)
@@ -446,10 +471,9 @@ class Importer:
         owner_id = self.keys.users.get(rec.owner)
         actor = self.keys.actor(rec.by)
         assert owner_id is not None  # noqa: S101 - owner is required by the record
-        known = self.session.execute(select(OwnerChange.id).where(
-            OwnerChange.contact_id == contact_id, OwnerChange.to_owner_id == owner_id,
-            OwnerChange.at == rec.at, OwnerChange.source == "assignment",
-        )).first()  # fmt: skip
+        known = self.session.connection().execute(
+            _ASSIGNMENT_EXISTS, {"b_contact": contact_id, "b_owner": owner_id, "b_at": rec.at}
+        ).first()
         if known:
             return "unchanged"
         assign_owner(self.session, contact_id, owner_id, rec.at, actor, rec.reason)
@@ -459,37 +483,36 @@ class Importer:
     def _apply_attempt(self, rec: r.AttemptRecord) -> str:
         contact_id = self.keys.contact_id(rec.contact)
         user_id = self.keys.users.get(rec.by)
-        known = self.session.execute(
-            select(Attempt.contact_id, Attempt.at).where(Attempt.id == rec.id)
-        ).first()
+        connection = self.session.connection()
+        known = connection.execute(_ATTEMPT_BY_ID, {"b_id": rec.id}).first()
         if known is not None:
             if tuple(known) != (contact_id, rec.at):
                 raise ValidationError(f"attempt id {rec.id!r} is already recorded with "
                                       "another contact or time")  # fmt: skip
             return "unchanged"
-        self.session.execute(insert(Attempt).values(
-            id=rec.id, contact_id=contact_id, user_id=user_id, kind=rec.kind, at=rec.at,
-            outcome=rec.outcome, note=rec.note,
-        ))  # fmt: skip
+        connection.execute(_INSERT_ATTEMPT, {
+            "id": rec.id, "contact_id": contact_id, "user_id": user_id, "kind": rec.kind,
+            "at": rec.at, "outcome": rec.outcome, "note": rec.note,
+        })  # fmt: skip
         self.history_changed.add(contact_id)
         return "created"
 
     def _apply_decision(self, rec: r.DecisionRecord) -> str:
         contact_id = self.keys.contact_id(rec.contact)
         user_id = self.keys.users.get(rec.by)
-        known = self.session.execute(select(Decision.id).where(
-            Decision.contact_id == contact_id, Decision.at == rec.at,
-            Decision.decision == rec.decision,
-        )).first()  # fmt: skip
+        connection = self.session.connection()
+        known = connection.execute(_DECISION_EXISTS, {
+            "b_contact": contact_id, "b_at": rec.at, "b_decision": rec.decision,
+        }).first()  # fmt: skip
         if known:
             return "unchanged"
         reason = rec.reason if rec.decision == "rejected" else None
         target = decision_target(rec.decision, rec.then)
         move = lifecycle.check_move(self.session, contact_id, target.value, rec.at, reason)
-        decision_id = self.session.execute(insert(Decision).values(
-            contact_id=contact_id, user_id=user_id, decision=rec.decision, at=rec.at,
-            reason=rec.reason, comment=rec.comment, then=rec.then,
-        )).inserted_primary_key[0]  # fmt: skip
+        decision_id = connection.execute(_INSERT_DECISION, {
+            "contact_id": contact_id, "user_id": user_id, "decision": rec.decision, "at": rec.at,
+            "reason": rec.reason, "comment": rec.comment, "then": rec.then,
+        }).inserted_primary_key[0]  # fmt: skip
         if move is not None:
             lifecycle.apply_move(self.session, contact_id, move, rec.at, rec.by, "decision",
                                  decision_id=decision_id)  # fmt: skip
@@ -509,9 +532,10 @@ class Importer:
             "product_line_id": self.keys.product_lines.get(rec.product_line),
             "lost_reason": rec.lost_reason,
         }
-        known = self.session.execute(select(Deal.contact_id).where(Deal.id == rec.id)).first()
+        connection = self.session.connection()
+        known = connection.execute(_DEAL_CONTACT, {"b_id": rec.id}).first()
         if known is None:
-            self.session.execute(insert(Deal).values(id=rec.id, **values))
+            connection.execute(_INSERT_DEAL, {"id": rec.id, **values})
             return "created"
         if known[0] != values["contact_id"]:
             raise ValidationError(f"deal id {rec.id!r} belongs to another contact")

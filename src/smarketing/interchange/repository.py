@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smarketing.models import (
@@ -22,6 +22,14 @@ from smarketing.models import (
     Team,
     User,
 )
+
+_CONTACT_ID = select(Contact.id).where(Contact.email == bindparam("b_email"))
+_COMPANY_BY_DOMAIN = select(Company.id).where(Company.domain == bindparam("b_ref"))
+_COMPANY_BY_NAME = (
+    select(Company.id).where(Company.name == bindparam("b_ref")).order_by(Company.id).limit(1)
+)
+#: Bound on the company cache, so a file with millions of companies stays in memory bounds.
+CACHE_LIMIT = 100_000
 
 
 class Missing(LookupError):
@@ -102,6 +110,8 @@ class Keys:
         self.personas = KeyCache(session, Persona, Persona.key, "persona")
         self.campaigns = KeyCache(session, Campaign, Campaign.key, "campaign")
         self._campaign_channels: dict[int, str] = {}
+        self._companies: dict[str, int] = {}
+        self._last_contact: tuple[str, int] | None = None
 
     def campaign_channel(self, campaign_id: int) -> str:
         if campaign_id not in self._campaign_channels:
@@ -114,23 +124,32 @@ class Keys:
         self._campaign_channels.pop(campaign_id, None)
 
     def company(self, ref: str | None) -> int | None:
-        """A company by domain, else by name."""
+        """A company by domain, else by name (a company is never deleted, so ids cache)."""
         if ref is None:
             return None
-        for column in (Company.domain, Company.name):
-            found = self.session.execute(
-                select(Company.id).where(column == ref).order_by(Company.id).limit(1)
-            ).scalar_one_or_none()
+        if ref in self._companies:
+            return self._companies[ref]
+        connection = self.session.connection()
+        for statement in (_COMPANY_BY_DOMAIN, _COMPANY_BY_NAME):
+            found = connection.execute(statement, {"b_ref": ref}).scalar_one_or_none()
             if found is not None:
+                if len(self._companies) >= CACHE_LIMIT:
+                    self._companies.clear()
+                self._companies[ref] = found
                 return found
         raise Missing(f"unknown company {ref!r}: define it on an earlier line")
 
     def contact_id(self, email: str) -> int:
-        found = self.session.execute(
-            select(Contact.id).where(Contact.email == email)
+        """The id of a known contact. The last one is remembered: a contact's story comes
+        in consecutive lines."""
+        if self._last_contact is not None and self._last_contact[0] == email:
+            return self._last_contact[1]
+        found = self.session.connection().execute(
+            _CONTACT_ID, {"b_email": email}
         ).scalar_one_or_none()
         if found is None:
             raise Missing(f"unknown contact {email!r}: define it on an earlier line")
+        self._last_contact = (email, found)
         return found
 
     def actor(self, by: str | None) -> str:
