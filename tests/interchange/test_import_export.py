@@ -4,7 +4,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from smarketing.interchange.service import export_file, import_file
@@ -110,7 +110,7 @@ def test_reimport_changes_nothing(session: Session, tmp_path: Path) -> None:
     report, rejects = import_file(session, source)
     assert rejects is None
     assert table_counts(session) == before
-    assert {k.split(" ")[1] for k in report.applied} == {"unchanged"}
+    assert {k.split(" ")[1] for k in report.applied} == {"unchanged"}, report.applied
 
 
 def test_export_import_export_round_trips(
@@ -144,3 +144,30 @@ def test_a_changed_contact_origin_is_rejected_not_rewritten(
     moved = {**GOOD[10], "created_at": "2026-01-01T00:00:00Z"}
     report, _ = import_file(session, write_lines(tmp_path / "moved.jsonl", [moved]))
     assert "created_at cannot change" in report.rejections[0].reason
+
+
+def test_a_line_the_database_refuses_is_rejected_alone(session: Session, tmp_path: Path) -> None:
+    """Lines share a savepoint for speed; a database error replays them one by one."""
+    if session.bind.dialect.name == "sqlite":
+        session.execute(text(
+            "CREATE TEMP TRIGGER refuse_forbidden BEFORE INSERT ON contacts "
+            "WHEN NEW.job_title = 'forbidden' BEGIN SELECT RAISE(ABORT, 'forbidden title'); END"
+        ))  # fmt: skip
+    else:
+        session.execute(text(
+            "ALTER TABLE contacts ADD CONSTRAINT refuse_forbidden "
+            "CHECK (job_title IS NULL OR job_title <> 'forbidden')"
+        ))  # fmt: skip
+    lines = [*GOOD[:11]]
+    lines.append({"type": "contact", "email": "bad@x.es", "created_at": "2026-05-01T00:00:00Z",
+                  "job_title": "forbidden"})  # fmt: skip
+    lines += GOOD[11:]
+    report, rejects = import_file(session, write_lines(tmp_path / "f.jsonl", lines))
+    assert [r.line_number for r in report.rejections] == [12]
+    assert "the database refused it" in report.rejections[0].reason
+    assert sum(report.applied.values()) == len(GOOD)
+    luis = session.execute(
+        select(Contact).where(Contact.email == "luis@cocinas-lopez.es")
+    ).scalar_one()
+    assert luis.lifecycle_stage == "customer"  # lines before and after the bad one loaded
+    assert session.execute(select(Contact).where(Contact.email == "bad@x.es")).first() is None

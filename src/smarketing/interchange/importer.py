@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 import orjson
 import phonenumbers
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.ownership import assign_owner
@@ -60,7 +61,6 @@ _TOUCH_STATE = select(Contact.first_touch_channel, Contact.last_touch_at).where(
 _ACTIVITY_BY_ID = select(Activity.contact_id, Activity.kind, Activity.at).where(
     Activity.id == bindparam("b_id")
 )
-_INSERT_ACTIVITY = insert(Activity)
 _ATTEMPT_BY_ID = select(Attempt.contact_id, Attempt.at).where(Attempt.id == bindparam("b_id"))
 _INSERT_ATTEMPT = insert(Attempt)
 _ASSIGNMENT_EXISTS = select(OwnerChange.id).where(
@@ -124,6 +124,32 @@ def decode(line: SourceLine) -> Any:
         raise RejectedLine(f"not valid JSON: {exc}") from None
 
 
+class _Batch:
+    """The SAVEPOINT a run of lines shares, and the records applied inside it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.savepoint: Any = None
+        self.records: list[r.Record] = []
+
+    def open(self) -> None:
+        if self.savepoint is None:
+            self.savepoint = self.session.connection().begin_nested()
+
+    def release(self) -> None:
+        if self.savepoint is not None:
+            self.savepoint.commit()
+        self.savepoint, self.records = None, []
+
+    def rollback(self) -> list[r.Record]:
+        """Undo the batch; returns the records to apply again."""
+        replay = self.records
+        if self.savepoint is not None:
+            self.savepoint.rollback()
+        self.savepoint, self.records = None, []
+        return replay
+
+
 class Importer:
     """Applies records to one session. The caller commits (see `checkpoint`)."""
 
@@ -140,6 +166,12 @@ class Importer:
         self.session = session
         #: Contacts whose handoff history changed since the last batch (for SLA clocks).
         self.history_changed: set[int] = set()
+        #: (contact id, first-touch channel, last-touch instant) of the contact touched last:
+        #: a contact's activities come in consecutive lines.
+        self._touch_state: tuple[int, str | None, datetime | None] | None = None
+        self._insert_activity = insert_ignoring_duplicates(session, Activity).returning(
+            Activity.id
+        )
         self.sla_changed = False
         self.on_history = on_history
         self.on_sla_change = on_sla_change
@@ -157,14 +189,23 @@ class Importer:
     def import_lines(self, lines: Iterable[SourceLine], report: ImportReport | None = None) -> (
         ImportReport
     ):
+        """Apply every line; a batch of lines shares one SAVEPOINT.
+
+        Handlers validate completely before they write, so a rejected line has written
+        nothing. Should the database itself refuse a line (a constraint the validation
+        missed), the batch is rolled back and replayed one line per SAVEPOINT, so only
+        that line is rejected.
+        """
         report = report or ImportReport()
+        batch = _Batch(self.session)
         for line in lines:
             report.lines += 1
             if not line.raw.strip():
                 report.blank += 1
                 continue
             try:
-                outcome = self.apply_data(decode(line))
+                record = self._parse(line)
+                outcome = self._apply_in_batch(batch, record)
             except RejectedLine as exc:
                 report.rejections.append(Rejection(line.number, str(exc), line.raw))
             else:
@@ -172,7 +213,9 @@ class Importer:
             if self.on_line:
                 self.on_line()
             if report.lines % CHECKPOINT_EVERY == 0:
+                batch.release()
                 self._end_batch()
+        batch.release()
         self._end_batch()
         if self.sla_changed and self.on_sla_change:
             self.on_sla_change()
@@ -180,12 +223,38 @@ class Importer:
                 self.checkpoint()
         return report
 
+    def _apply_in_batch(self, batch: _Batch, record: r.Record) -> str:
+        batch.open()
+        try:
+            outcome = self.apply(record, savepoint=False)
+        except DBAPIError:
+            replay = batch.rollback()
+            self.forget_cached_state()
+            for earlier in replay:
+                self.apply(earlier)
+            outcome = self.apply(record)
+            return outcome
+        batch.records.append(record)
+        return outcome
+
+    def forget_cached_state(self) -> None:
+        """After a rollback, cached ids and touch state may name rows that are gone."""
+        self.keys = Keys(self.session)
+        self._touch_state = None
+
     def _end_batch(self) -> None:
         if self.on_history and self.history_changed:
             self.on_history(self.history_changed)
         self.history_changed = set()
         if self.checkpoint:
             self.checkpoint()
+
+    @staticmethod
+    def _parse(line: SourceLine) -> r.Record:
+        try:
+            return r.parse_record(decode(line))
+        except r.InvalidRecord as exc:
+            raise RejectedLine(str(exc)) from None
 
     def apply_data(self, data: Any) -> str:
         """Validate and apply one decoded line; returns e.g. 'contact created'."""
@@ -195,13 +264,20 @@ class Importer:
             raise RejectedLine(str(exc)) from None
         return self.apply(record)
 
-    def apply(self, record: r.Record) -> str:
+    def apply(self, record: r.Record, *, savepoint: bool = True) -> str:
+        """Apply one record, in its own SAVEPOINT unless the caller holds one."""
         handler = getattr(self, f"_apply_{record.type}")  # type: ignore[attr-defined]
         try:
-            # A connection-level SAVEPOINT: lighter than the Session's, and the importer
-            # writes through the connection anyway.
-            with self.session.connection().begin_nested():
-                outcome: str = handler(record)
+            if savepoint:
+                try:
+                    with self.session.connection().begin_nested():
+                        outcome: str = handler(record)
+                except DBAPIError as exc:
+                    raise RejectedLine(
+                        f"{record.type}: the database refused it: {exc.orig}"  # type: ignore[attr-defined]
+                    ) from None
+            else:
+                outcome = handler(record)
         except (Missing, ValidationError) as exc:
             raise RejectedLine(f"{record.type}: {exc}") from None  # type: ignore[attr-defined]
         return f"{record.type} {outcome}"  # type: ignore[attr-defined]
@@ -424,17 +500,17 @@ class Importer:
         contact_id = self.keys.contact_id(rec.contact)
         campaign_id = self.keys.campaigns.get(rec.campaign)
         connection = self.session.connection()
-        known = connection.execute(_ACTIVITY_BY_ID, {"b_id": rec.id}).first()
-        if known is not None:
+        inserted = connection.execute(self._insert_activity, {
+            "id": rec.id, "contact_id": contact_id, "kind": rec.kind, "at": rec.at,
+            "channel": rec.channel, "campaign_id": campaign_id, "url": rec.url,
+            "content": rec.content, "properties": rec.properties,
+        }).first()  # fmt: skip
+        if inserted is None:  # a replay of a known id: the same fact, or a contradiction
+            known = connection.execute(_ACTIVITY_BY_ID, {"b_id": rec.id}).one()
             if tuple(known) != (contact_id, rec.kind, rec.at):
                 raise ValidationError(f"activity id {rec.id!r} is already recorded with "
                                       "another contact, kind or time")  # fmt: skip
             return "unchanged"
-        connection.execute(_INSERT_ACTIVITY, {
-            "id": rec.id, "contact_id": contact_id, "kind": rec.kind, "at": rec.at,
-            "channel": rec.channel, "campaign_id": campaign_id, "url": rec.url,
-            "content": rec.content, "properties": rec.properties,
-        })  # fmt: skip
         channel = rec.channel or (self.keys.campaign_channel(campaign_id) if campaign_id else None)
         self._touch(contact_id, rec.at, channel, campaign_id)
         return "created"
@@ -444,15 +520,22 @@ class Importer:
     ):
         """Keep last touch up to date; fill first touch when the contact has none yet."""
         connection = self.session.connection()
-        row = connection.execute(_TOUCH_STATE, {"b_contact": contact_id}).one()
+        if self._touch_state is not None and self._touch_state[0] == contact_id:
+            first_channel, last_at = self._touch_state[1], self._touch_state[2]
+        else:
+            first_channel, last_at = connection.execute(
+                _TOUCH_STATE, {"b_contact": contact_id}).one()  # fmt: skip
         values: dict[str, Any] = {}
-        if row.last_touch_at is None or at >= row.last_touch_at:
+        if last_at is None or at >= last_at:
             values.update(last_touch_at=at, last_touch_channel=channel,
                           last_touch_campaign_id=campaign)  # fmt: skip
-        if row.first_touch_channel is None and channel is not None:
+            last_at = at
+        if first_channel is None and channel is not None:
             values.update(first_touch_channel=channel, first_touch_campaign_id=campaign)
+            first_channel = channel
         if values:
             connection.execute(_UPDATE_CONTACT, {"b_contact": contact_id, **values})
+        self._touch_state = (contact_id, first_channel, last_at)
 
     def _apply_stage_change(self, rec: r.StageChangeRecord) -> str:
         contact_id = self.keys.contact_id(rec.contact)
@@ -540,6 +623,18 @@ class Importer:
         if known[0] != values["contact_id"]:
             raise ValidationError(f"deal id {rec.id!r} belongs to another contact")
         return update_if_changed(self.session, Deal, Deal.id == rec.id, values)
+
+
+def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the session's database (SQLite or PostgreSQL).
+
+    Add RETURNING to learn whether a row went in: rowcount is not reliable here.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model).on_conflict_do_nothing()
 
 
 def normalize_phone(phone: str | None, country: str | None) -> str | None:
