@@ -122,19 +122,24 @@ def _attempts_in(facts: HandoffFacts, until: datetime | None) -> list[AttemptFac
     ]  # fmt: skip
 
 
-def first_attempt_clock(
-    facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
+def _business_hours_clock(
+    kind: str,
+    done_at: datetime | None,
+    facts: HandoffFacts,
+    within: Decimal,
+    share: Decimal,
+    cal: BusinessCalendar,
+    now: datetime,
 ) -> ClockState:
+    """A clock due N business hours after the start, met by the action at `done_at`."""
     start = facts.started_at
     at_risk, due = add_business_times(cal, start, (_hours(within * (1 - share)), _hours(within)))
-    attempts = _attempts_in(facts, facts.reassigned_at)
-    base = _Builder("first_attempt", start, due, at_risk)
-    if attempts:
-        first = attempts[0].at
-        elapsed = int(business_time_between(cal, start, first).total_seconds())
-        state = "met" if first <= due else "breached"
-        return base.make(state, met_at=first, attempts_done=1,
-                          elapsed_business_seconds=elapsed)  # fmt: skip
+    base = _Builder(kind, start, due, at_risk)
+    if done_at is not None:
+        elapsed = int(business_time_between(cal, start, done_at).total_seconds())
+        return base.make("met" if done_at <= due else "breached", met_at=done_at,
+                         attempts_done=1 if kind == "first_attempt" else 0,
+                         elapsed_business_seconds=elapsed)  # fmt: skip
     ended_at, reason = _first_end(facts)
     if ended_at is not None and ended_at < due and ended_at <= now:
         return base.make("closed", closed_at=ended_at, closed_reason=reason)
@@ -142,6 +147,14 @@ def first_attempt_clock(
         return base.make("breached")
     state, next_check = _open_state(now, at_risk, due)
     return base.make(state, next_check_at=next_check)
+
+
+def first_attempt_clock(
+    facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
+) -> ClockState:
+    attempts = _attempts_in(facts, facts.reassigned_at)
+    first = attempts[0].at if attempts else None
+    return _business_hours_clock("first_attempt", first, facts, within, share, cal, now)
 
 
 def cadence_clock(
@@ -176,21 +189,10 @@ def cadence_clock(
 def decision_clock(
     facts: HandoffFacts, within: Decimal, share: Decimal, cal: BusinessCalendar, now: datetime
 ) -> ClockState:
-    start = facts.started_at
-    at_risk, due = add_business_times(cal, start, (_hours(within * (1 - share)), _hours(within)))
-    base = _Builder("decision", start, due, at_risk)
     decided = facts.decided_at
-    if decided is not None and (facts.reassigned_at is None or decided < facts.reassigned_at):
-        elapsed = int(business_time_between(cal, start, decided).total_seconds())
-        return base.make("met" if decided <= due else "breached", met_at=decided,
-                          elapsed_business_seconds=elapsed)  # fmt: skip
-    ended_at, reason = _first_end(facts)
-    if ended_at is not None and ended_at < due and ended_at <= now:
-        return base.make("closed", closed_at=ended_at, closed_reason=reason)
-    if now >= due:
-        return base.make("breached")
-    state, next_check = _open_state(now, at_risk, due)
-    return base.make(state, next_check_at=next_check)
+    if decided is not None and facts.reassigned_at is not None and decided >= facts.reassigned_at:
+        decided = None  # decided by the next owner
+    return _business_hours_clock("decision", decided, facts, within, share, cal, now)
 
 
 def evaluate_clocks(
