@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,6 +16,11 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import OpenWorkspace, open_workspace
+from smarketing.followup import api as followup_api
+from smarketing.followup import pages as followup_pages
+from smarketing.notify import pages as notify_pages
+from smarketing.sla import api as sla_api
+from smarketing.sla import pages as sla_pages
 from smarketing.web import pages
 from smarketing.web.deps import CsrfError, LoginRequired, login_url
 from smarketing.web.templating import templates
@@ -51,7 +57,12 @@ def create_app(
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.public_router)
-    app.include_router(pages.router)
+    badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
+    for router in (pages.router, sla_pages.router, followup_pages.router, notify_pages.router):
+        app.include_router(router, dependencies=badge)
+    app.include_router(sla_api.router)
+    app.include_router(followup_api.router)
+    app.add_exception_handler(RequestValidationError, sla_api.api_validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfError, _csrf_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -77,6 +88,8 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    # The request's transaction is over (rolled back): its user may no longer be read.
+    request.state.user = None
     return templates.TemplateResponse(request, "error.html", {
         "title": "Form expired",
         "message": "This form has expired or did not come from this site. "

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from smarketing.auth.service import authenticate
 from smarketing.contacts.listing import recently_changed
 from smarketing.contacts.service import contact_story
 from smarketing.core.errors import NotFoundError, PermissionDeniedError
+from smarketing.followup.pages import AttemptForm, contact_sla_context
 from smarketing.funnel.domain import month_bounds
 from smarketing.funnel.service import funnel, workspace_timezone
 from smarketing.lifecycle.domain import funnel_position
@@ -98,6 +101,20 @@ def funnel_page(request: Request, session: DbSession, user: CurrentUser, now: No
 def contact_page(
     request: Request, email: str, session: DbSession, user: CurrentUser, now: Now
 ) -> Response:
+    return render_contact(request, session, user, now, email)
+
+
+def render_contact(
+    request: Request,
+    session: Session,
+    user: User,
+    now: datetime,
+    email: str,
+    *,
+    attempt_form: AttemptForm | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The contact page; the attempt form comes back filled in, with its error, on 422."""
     try:
         story = contact_story(session, email, now, viewer=user)
     except (NotFoundError, PermissionDeniedError):
@@ -112,7 +129,8 @@ def contact_page(
         "viewer_team": _team_of(user.role),
         "zone": ZoneInfo(timezone),
         "timezone": timezone,
-    })  # fmt: skip
+        **contact_sla_context(request, session, story, user, attempt_form),
+    }, status_code=status_code)  # fmt: skip
 
 
 def not_found_page(request: Request) -> Response:
