@@ -26,8 +26,9 @@ __all__ = ["load_calendar_file", "parse_instant_with_offset", "parse_within", "s
 
 sla_app = typer.Typer(
     help=(
-        "Service level agreement between marketing and sales: due instants of SLA clocks "
-        "in business time, and the planning of the agreement's terms."
+        "The service level agreement between marketing and sales: its versions and status "
+        "(list, status), the planner (plan), business-time due instants (due), clocks and "
+        "the sweeper (recompute, sweep), and how both sides comply (report, pacing)."
     ),
     no_args_is_help=True,
 )
