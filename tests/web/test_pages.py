@@ -13,16 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from smarketing.auth.service import set_password, set_passwords
+from smarketing.auth.service import set_password
 from smarketing.core.database import transaction
-from smarketing.core.settings import Settings
-from smarketing.core.workspace import OpenWorkspace, open_workspace
-from smarketing.interchange.service import import_records
+from smarketing.core.workspace import OpenWorkspace
 from smarketing.web.app import SESSION_COOKIE, create_app
 from smarketing.web.pages import BAD_LOGIN
+from tests.web.support import PASSWORD, contact_url, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery"
 ANA, BOB, MARTA = "ana@acme.example", "bob@acme.example", "marta@acme.example"
 LUIS, EVA, PIA = "luis@cocinas-lopez.es", "eva@example.org", "pia@example.org"
 
@@ -106,27 +104,10 @@ def funnel_rows(html: str) -> dict[str, dict[str, int]]:
     return parser.rows
 
 
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
-
-
-def contact_url(email: str) -> str:
-    return "/contacts/" + quote(email)
-
-
 @contextmanager
 def loaded_workspace(url: str) -> Iterator[OpenWorkspace]:
-    workspace = open_workspace(Settings(database_url=url, secret_key="test-secret-key"))
-    with transaction(workspace.sessions) as session:
-        report = import_records(session, RECORDS, now=NOW)
-        assert not report.rejections, report.rejections
-        set_passwords(session, [ANA, BOB, MARTA], PASSWORD)
-    try:
+    with seeded_workspace(url, RECORDS, [ANA, BOB, MARTA], NOW) as workspace:
         yield workspace
-    finally:
-        workspace.engine.dispose()
 
 
 @pytest.fixture

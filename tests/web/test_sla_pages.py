@@ -21,18 +21,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from smarketing.auth.service import set_passwords
 from smarketing.core.database import transaction
-from smarketing.core.settings import Settings
-from smarketing.core.workspace import OpenWorkspace, open_workspace
+from smarketing.core.workspace import OpenWorkspace
 from smarketing.interchange.service import import_records
 from smarketing.models import Attempt, Contact, Notification, SlaAgreement, SlaClock, User
 from smarketing.notify.service import notify
 from smarketing.sla.report_service import compliance_report, pacing_json
 from smarketing.web.app import create_app
 from tests.sla.test_report import ANA, BRUNO, CARLA, DARIO, ELENA, NOW, OCTOBER, local
+from tests.web.support import PASSWORD, contact_url, csrf_from, seeded_workspace
 
-PASSWORD = "correct horse battery"
 ADMIN, BOSS, MARTA = "admin@acme.example", "boss@acme.example", "marta@acme.example"
 LOGINS = [ADMIN, BOSS, MARTA, ANA, BRUNO, CARLA]
 TEMPLATE_TERMS = {
@@ -54,15 +52,8 @@ L3, L4, L6, L8 = "l3@x.example", "l4@x.example", "l6@x.example", "l8@x.example"
 
 @contextmanager
 def october_workspace(url: str) -> Iterator[OpenWorkspace]:
-    workspace = open_workspace(Settings(database_url=url, secret_key="test-secret-key"))
-    with transaction(workspace.sessions) as session:
-        report = import_records(session, RECORDS, now=NOW)
-        assert not report.rejections, report.rejections
-        set_passwords(session, LOGINS, PASSWORD)
-    try:
+    with seeded_workspace(url, RECORDS, LOGINS, NOW) as workspace:
         yield workspace
-    finally:
-        workspace.engine.dispose()
 
 
 @pytest.fixture
@@ -90,12 +81,6 @@ def db_client(db_workspace: OpenWorkspace) -> Iterator[TestClient]:
         yield test_client
 
 
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
-
-
 def log_in(client: TestClient, email: str) -> str:
     """Log in through the form; returns the session's CSRF token."""
     page = client.get("/login")
@@ -103,10 +88,6 @@ def log_in(client: TestClient, email: str) -> str:
     response = client.post("/login", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text
     return csrf_from(client.get("/sla").text)
-
-
-def contact_url(email: str) -> str:
-    return "/contacts/" + quote(email)
 
 
 class Rows(HTMLParser):
