@@ -51,6 +51,7 @@ def _measure_rates_from_workspace(window_months: int):  # type: ignore[no-untype
 
 def _register_domains() -> None:
     """Sub-commands that live in their domain packages."""
+    from smarketing.contacts.duplicates_cli import duplicates_app
     from smarketing.core.jobs import worker_command
     from smarketing.demo.cli import demo_command
     from smarketing.followup.cli import attempts_app
@@ -70,6 +71,7 @@ def _register_domains() -> None:
     app.add_typer(sla_app, name="sla")
     app.add_typer(attempts_app, name="attempts")
     app.add_typer(notify_app, name="notify")
+    app.add_typer(duplicates_app, name="duplicates")
 
 
 _register_domains()
