@@ -55,6 +55,7 @@ def _register_domains() -> None:
     from smarketing.core.jobs import worker_command
     from smarketing.demo.cli import demo_command
     from smarketing.followup.cli import attempts_app
+    from smarketing.ingest.csv_cli import export_csv_command, import_csv_command
     from smarketing.notify.cli import notify_app
     from smarketing.sla.admin_cli import register_admin_commands
     from smarketing.sla.cli import sla_app
@@ -63,6 +64,8 @@ def _register_domains() -> None:
     from smarketing.web.server import serve_command
 
     app.command("demo")(demo_command)
+    app.command("import-csv")(import_csv_command)
+    app.command("export-csv")(export_csv_command)
     app.command("serve")(serve_command)
     app.command("worker")(worker_command)
     register_plan_command(sla_app, measure_rates=_measure_rates_from_workspace)

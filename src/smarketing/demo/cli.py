@@ -17,8 +17,14 @@ from smarketing.demo.constants import DEMO_PASSWORD
 from smarketing.demo.generator import WORKSPACE_NAME, demo_logins
 from smarketing.demo.service import build_demo, counts_by_type, workspace_has_contacts
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _stdout() -> Console:
+    """A console made when needed, so it sees the terminal (or COLUMNS) of this run."""
+    return Console()
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
 
 ROLE_LABELS = {"admin": "admin", "marketing": "marketing", "sales_manager": "sales managers",
                "sales_rep": "sales reps"}  # fmt: skip
@@ -54,9 +60,9 @@ def demo_command(
     with transaction(workspace.sessions) as session:
         if workspace_has_contacts(session):
             if if_empty:
-                console.print("The workspace already has contacts; the demo was not loaded.")
+                _stdout().print("The workspace already has contacts; the demo was not loaded.")
                 return
-            err_console.print(
+            _stderr().print(
                 "[red]The workspace already has contacts.[/red] The demo loads only into an "
                 "empty workspace: point SMARKETING_DATABASE_URL at a new database, or use "
                 "--if-empty to skip quietly."
@@ -75,7 +81,7 @@ def demo_command(
                                 on_contact=lambda: progress.advance(task))  # fmt: skip
         except SmarketingError as exc:
             progress.stop()
-            err_console.print(f"[red]Demo not built:[/red] {exc}", highlight=False)
+            _stderr().print(f"[red]Demo not built:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
     _print_summary(counts_by_type(report), report.lines, elapsed)
@@ -83,24 +89,24 @@ def demo_command(
 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("contacts"), TimeElapsedColumn(), console=err_console,
+                    TextColumn("contacts"), TimeElapsedColumn(), console=_stderr(),
                     transient=True)  # fmt: skip
 
 
 def _print_summary(counts: dict[str, int], lines: int, elapsed: float) -> None:
-    console.print(f"Demo workspace [bold]{WORKSPACE_NAME}[/bold]: {lines:,} records loaded "
+    _stdout().print(f"Demo workspace [bold]{WORKSPACE_NAME}[/bold]: {lines:,} records loaded "
                   f"in {elapsed:.1f} s")  # fmt: skip
     table = Table(show_edge=False)
     table.add_column("record")
     table.add_column("count", justify="right")
     for kind, count in counts.items():
         table.add_row(kind, f"{count:,}")
-    console.print(table)
+    _stdout().print(table)
     logins = Table(title="Demo logins", show_edge=False)
     logins.add_column("role")
     logins.add_column("email")
     for role, emails in demo_logins().items():
         for number, email in enumerate(emails):
             logins.add_row(ROLE_LABELS[role] if number == 0 else "", email)
-    console.print(logins)
-    console.print(f"Password for every demo login: [bold]{DEMO_PASSWORD}[/bold]")
+    _stdout().print(logins)
+    _stdout().print(f"Password for every demo login: [bold]{DEMO_PASSWORD}[/bold]")

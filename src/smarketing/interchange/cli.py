@@ -13,8 +13,14 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import open_workspace
 from smarketing.interchange.service import export_file, import_file
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _stdout() -> Console:
+    """A console made when needed, so it sees the terminal (or COLUMNS) of this run."""
+    return Console()
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
 
 
 def import_command(
@@ -48,7 +54,7 @@ def import_command(
     del total_bytes
     _print_report(report)
     if rejects_file is not None:
-        err_console.print(f"[yellow]{report.rejected} line(s) rejected; written unchanged to "
+        _stderr().print(f"[yellow]{report.rejected} line(s) rejected; written unchanged to "
                           f"{rejects_file}[/yellow]")  # fmt: skip
         raise typer.Exit(1)
 
@@ -56,7 +62,7 @@ def import_command(
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(),
                     TextColumn("{task.completed:,} lines"), TimeElapsedColumn(),
-                    console=err_console, transient=True)  # fmt: skip
+                    console=_stderr(), transient=True)  # fmt: skip
 
 
 def _print_report(report) -> None:  # type: ignore[no-untyped-def]
@@ -71,11 +77,11 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
         table.add_row("(blank)", "skipped", f"{report.blank:,}")
     if report.rejected:
         table.add_row("[red]rejected[/red]", "", f"{report.rejected:,}")
-    console.print(table)
+    _stdout().print(table)
     for rejection in report.rejections[:50]:
-        err_console.print(f"line {rejection.line_number}: {rejection.reason}", markup=False)
+        _stderr().print(f"line {rejection.line_number}: {rejection.reason}", markup=False)
     if report.rejected > 50:
-        err_console.print(f"... and {report.rejected - 50} more (see the rejects file)")
+        _stderr().print(f"... and {report.rejected - 50} more (see the rejects file)")
 
 
 def export_command(
@@ -89,4 +95,4 @@ def export_command(
     workspace = open_workspace()
     with transaction(workspace.sessions, read_only=True) as session:
         count = export_file(session, file)
-    console.print(f"wrote {count:,} records to {file}")
+    _stdout().print(f"wrote {count:,} records to {file}")

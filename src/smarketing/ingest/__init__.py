@@ -1,0 +1,1 @@
+"""Ingest contacts from other tools: CSV exports of HubSpot, Salesforce, RD Station."""
