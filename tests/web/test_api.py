@@ -5,7 +5,6 @@ Logged in with the session cookie; POSTs send the CSRF token in X-CSRF-Token.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import Attempt, Contact, SlaClock, User
 from smarketing.sla.report_service import compliance_report, pacing_json
-from smarketing.web.app import create_app
 from tests.web.test_sla_pages import (
     ANA,
     BOSS,
@@ -28,7 +26,6 @@ from tests.web.test_sla_pages import (
     MARTA,
     NOW,
     log_in,
-    october_workspace,
 )
 
 SALES_KEYS = [
@@ -37,30 +34,6 @@ SALES_KEYS = [
     "p95_business_hours_to_first_attempt", "cadence_met", "cadence_missed", "cadence_open",
 ]  # fmt: skip
 MARKETING_KEYS = ["rep", "mqls_delivered", "mqls_target", "lead_value_delivered"]
-
-
-@pytest.fixture
-def workspace(sqlite_url: str) -> Iterator[OpenWorkspace]:
-    with october_workspace(sqlite_url) as workspace:
-        yield workspace
-
-
-@pytest.fixture
-def client(workspace: OpenWorkspace) -> Iterator[TestClient]:
-    with TestClient(create_app(workspace, clock=lambda: NOW)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def db_workspace(workspace_url: str) -> Iterator[OpenWorkspace]:
-    with october_workspace(workspace_url) as workspace:
-        yield workspace
-
-
-@pytest.fixture
-def db_client(db_workspace: OpenWorkspace) -> Iterator[TestClient]:
-    with TestClient(create_app(db_workspace, clock=lambda: NOW)) as test_client:
-        yield test_client
 
 
 def api_login(client: TestClient, email: str) -> dict[str, str]:

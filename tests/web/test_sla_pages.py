@@ -27,7 +27,6 @@ from smarketing.interchange.service import import_records
 from smarketing.models import Attempt, Contact, Notification, SlaAgreement, SlaClock, User
 from smarketing.notify.service import notify
 from smarketing.sla.report_service import compliance_report, pacing_json
-from smarketing.web.app import create_app
 from tests.sla.test_report import ANA, BRUNO, CARLA, DARIO, ELENA, NOW, OCTOBER, local
 from tests.web.support import PASSWORD, contact_url, csrf_from, seeded_workspace
 
@@ -54,31 +53,6 @@ L3, L4, L6, L8 = "l3@x.example", "l4@x.example", "l6@x.example", "l8@x.example"
 def october_workspace(url: str) -> Iterator[OpenWorkspace]:
     with seeded_workspace(url, RECORDS, LOGINS, NOW) as workspace:
         yield workspace
-
-
-@pytest.fixture
-def workspace(sqlite_url: str) -> Iterator[OpenWorkspace]:
-    with october_workspace(sqlite_url) as workspace:
-        yield workspace
-
-
-@pytest.fixture
-def client(workspace: OpenWorkspace) -> Iterator[TestClient]:
-    with TestClient(create_app(workspace, clock=lambda: NOW)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def db_workspace(workspace_url: str) -> Iterator[OpenWorkspace]:
-    """The same workspace on SQLite and on PostgreSQL."""
-    with october_workspace(workspace_url) as workspace:
-        yield workspace
-
-
-@pytest.fixture
-def db_client(db_workspace: OpenWorkspace) -> Iterator[TestClient]:
-    with TestClient(create_app(db_workspace, clock=lambda: NOW)) as test_client:
-        yield test_client
 
 
 def log_in(client: TestClient, email: str) -> str:
