@@ -3,6 +3,16 @@
 from smarketing.models.base import Base
 from smarketing.models.crm import Activity, Attempt, Company, Contact, Deal, Decision
 from smarketing.models.history import LifecycleChange, OwnerChange
+from smarketing.models.ingest import (
+    ApiKey,
+    MergedContact,
+    QuarantineItem,
+    Visitor,
+    VisitorEvent,
+    WebhookRequest,
+    WebhookSource,
+    WorkspaceSetting,
+)
 from smarketing.models.marketing import Campaign, CostEntry
 from smarketing.models.sla import (
     Notification,
@@ -15,6 +25,14 @@ from smarketing.models.workspace import Calendar, Persona, ProductLine, Team, Us
 
 __all__ = [
     "Activity",
+    "ApiKey",
+    "MergedContact",
+    "QuarantineItem",
+    "Visitor",
+    "VisitorEvent",
+    "WebhookRequest",
+    "WebhookSource",
+    "WorkspaceSetting",
     "Attempt",
     "Base",
     "Calendar",

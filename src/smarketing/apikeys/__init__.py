@@ -1,0 +1,1 @@
+"""Per-workspace API keys: created, listed and revoked by admins; stored hashed."""

@@ -1,0 +1,88 @@
+"""The web edge of API keys: the FastAPI dependencies `ReadKey` and `WriteKey`.
+
+A client sends its key as ``Authorization: Bearer smk_...`` (or ``X-API-Key``).
+Authentication runs in its own short transaction before the endpoint touches the
+database, so a GET stays read-only and the key's ``last_used_at`` (refreshed at most
+every few minutes) never contends with the request's own writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from smarketing.apikeys.domain import allows
+from smarketing.apikeys.service import KeyRefused, authenticate, needs_last_used_update
+from smarketing.core.database import transaction
+from smarketing.models import ApiKey
+from smarketing.web.deps import get_now, get_workspace
+
+HOW_TO = ("send 'Authorization: Bearer <key>'; an admin creates keys with "
+          "`smarketing api-keys create`")
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """Who is calling: the key, detached from any session."""
+
+    key_id: int
+    prefix: str
+    name: str
+    scope: str
+
+    @property
+    def actor(self) -> str:
+        """How this caller is named in histories (lifecycle `actor`, quarantine, ...)."""
+        return f"api-key:{self.prefix}"
+
+
+def presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def _principal(request: Request, scope: str) -> ApiPrincipal:
+    plaintext = presented_key(request)
+    if plaintext is None:
+        raise HTTPException(401, detail=f"no API key: {HOW_TO}",
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    now = get_now(request)
+    sessions = get_workspace(request).sessions
+    try:
+        with transaction(sessions, read_only=True) as session:
+            key = authenticate(session, plaintext)
+            principal = ApiPrincipal(key.id, key.prefix, key.name, key.scope)
+            stale = needs_last_used_update(key, now)
+    except KeyRefused as exc:
+        raise HTTPException(401, detail=f"{exc}; {HOW_TO}",
+                            headers={"WWW-Authenticate": "Bearer"}) from None  # fmt: skip
+    if not allows(principal.scope, scope):
+        raise HTTPException(403, detail=f"API key {principal.prefix} has scope "
+                                        f"{principal.scope!r}; this needs {scope!r}")  # fmt: skip
+    if stale:
+        _touch(request, principal.key_id, now)
+    return principal
+
+
+def _touch(request: Request, key_id: int, now: datetime) -> None:
+    with transaction(get_workspace(request).sessions) as session:
+        key = session.get(ApiKey, key_id)
+        if key is not None:
+            key.last_used_at = now
+
+
+def read_key(request: Request) -> ApiPrincipal:
+    return _principal(request, "read")
+
+
+def write_key(request: Request) -> ApiPrincipal:
+    return _principal(request, "write")
+
+
+ReadKey = Annotated[ApiPrincipal, Depends(read_key)]
+WriteKey = Annotated[ApiPrincipal, Depends(write_key)]

@@ -1,0 +1,363 @@
+"""Activity ingestion for the API, tracking and webhooks: loses nothing, counts nothing twice.
+
+`ingest_activities` takes decoded JSON items (one or a batch) and, in the caller's
+transaction:
+- validates each item on its own (`ActivityIn`); an invalid one is rejected with its
+  reason and kept in the quarantine, the valid ones go on;
+- gives every item an id: its own `id`, else the request's Idempotency-Key (``key`` for
+  a single item, ``key:index`` in a batch); an item with neither is rejected;
+- finds each contact by email or id (an address or id merged into another contact
+  reaches the survivor); an unknown email creates the contact, as a `lead` after a
+  form, download, event, chat or meeting, else as a `subscriber`;
+- stores new activities once: a known id with the same contact, kind and time is a
+  duplicate (acknowledged, nothing written); the same id with other facts is rejected;
+- moves each contact's last touch forward and fills an empty first touch.
+
+Activity ids are the table's primary key, so they are remembered for as long as the
+activity exists (well beyond the 30 days the API promises). Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session
+
+from smarketing.core.errors import ValidationError
+from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
+from smarketing.ingest.quarantine import hold, register_replayer
+from smarketing.interchange.importer import insert_ignoring_duplicates
+from smarketing.interchange.records import ACTIVITY_KINDS, CHANNELS, normalize_email
+from smarketing.models import Activity, Campaign, Contact, MergedContact
+
+#: Kinds that make an unknown person a lead; any other kind makes a subscriber.
+LEAD_KINDS = frozenset({"form_submit", "content_download", "event_attended", "chat",
+                        "meeting_booked"})  # fmt: skip
+URL_MAX = 8192
+CONTENT_MAX = 65536
+_IN_CHUNK = 500  # ids per IN (...) query: well under every database's parameter limit
+
+
+class ActivityIn(BaseModel):
+    """One activity as the API receives it. `email` or `contact_id` names the person."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    contact_id: int | None = None
+    kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
+    at: datetime | None = None
+    channel: Literal[CHANNELS] | None = None  # type: ignore[valid-type]
+    campaign: Annotated[str, Field(max_length=100)] | None = None
+    url: Annotated[str, Field(max_length=URL_MAX)] | None = None
+    content: Annotated[str, Field(max_length=CONTENT_MAX)] | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+_ADAPTER = TypeAdapter(ActivityIn)
+
+
+@dataclass
+class ItemResult:
+    index: int
+    id: str | None
+    status: str  # created | duplicate | rejected
+    reason: str | None = None
+    quarantine_id: int | None = None
+    contact_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class BatchResult:
+    items: list[ItemResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.count("created"), "duplicates": self.count("duplicate"),
+            "rejected": self.count("rejected"), "items": [i.as_dict() for i in self.items],
+        }  # fmt: skip
+
+
+@dataclass
+class _Valid:
+    """An item that passed validation, with its references resolved as far as known."""
+
+    index: int
+    item: ActivityIn
+    id: str
+    at: datetime
+    email: str | None = None
+    contact_id: int | None = None
+    campaign_id: int | None = None
+    channel: str | None = None
+
+
+class _Rejected(Exception):
+    pass
+
+
+def parse_activity(data: Any, now: datetime) -> ActivityIn:
+    """Validate one item; ValidationError names the field."""
+    if not isinstance(data, dict):
+        raise ValidationError(f"item: must be a JSON object, got {type(data).__name__}")
+    try:
+        item = _ADAPTER.validate_python(data)
+    except PydanticError as exc:
+        raise ValidationError(describe(exc)) from None
+    if item.email is None and item.contact_id is None:
+        raise ValidationError("email: required (or contact_id)")
+    if item.at is not None and item.at.tzinfo is None:
+        raise ValidationError("at: needs a UTC offset (e.g. 2026-05-01T10:00:00Z)")
+    if item.at is not None and item.at > now.replace(year=now.year + 1):
+        raise ValidationError(f"at: {item.at.isoformat()} is more than a year in the future")
+    return item
+
+
+def ingest_activities(
+    session: Session,
+    items: Sequence[Any],
+    *,
+    source: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    batch: bool = True,
+    quarantine: bool = True,
+) -> BatchResult:
+    """Store `items` (see the module docstring); one result per item, in order."""
+    results: list[ItemResult | None] = [None] * len(items)
+    valid: list[_Valid] = []
+    for index, data in enumerate(items):
+        try:
+            valid.append(_validate(index, data, now, idempotency_key, batch))
+        except ValidationError as exc:
+            results[index] = ItemResult(index, _given_id(data), "rejected", str(exc))
+    campaigns = _campaigns(session) if any(v.item.campaign for v in valid) else {}
+    for entry in valid:
+        try:
+            _resolve_campaign(entry, campaigns)
+        except _Rejected as exc:
+            results[entry.index] = ItemResult(entry.index, entry.id, "rejected", str(exc))
+    valid = [v for v in valid if results[v.index] is None]
+    for entry, reason in _resolve_contacts(session, valid, now, source):
+        results[entry.index] = ItemResult(entry.index, entry.id, "rejected", reason)
+    valid = [v for v in valid if results[v.index] is None]
+    for index, result in _store(session, valid).items():
+        results[index] = result
+    final = [r for r in results if r is not None]
+    if quarantine:
+        for result in final:
+            if result.status == "rejected":
+                result.quarantine_id = hold(
+                    session, source=source, kind="activity", now=now,
+                    payload=_with_id(items[result.index], result.id),
+                    reason=result.reason or "rejected",
+                )  # fmt: skip
+    return BatchResult(final)
+
+
+def _given_id(data: Any) -> str | None:
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _with_id(data: Any, item_id: str | None) -> Any:
+    """The item as received, plus the id it was given from the Idempotency-Key, so a
+    replay from the quarantine keeps the identity the client will resend."""
+    if isinstance(data, dict) and item_id and "id" not in data:
+        return {**data, "id": item_id}
+    return data
+
+
+def _validate(index: int, data: Any, now: datetime, key: str | None, batch: bool) -> _Valid:
+    item = parse_activity(data, now)
+    item_id = item.id or (None if key is None else f"{key}:{index}" if batch else key)
+    if item_id is None:
+        raise ValidationError("id: required (give each item an id, or send an "
+                              "Idempotency-Key header)")  # fmt: skip
+    if len(item_id) > 200:
+        raise ValidationError("id: at most 200 characters (with the Idempotency-Key suffix)")
+    email = None
+    if item.email is not None:
+        try:
+            email = normalize_email(item.email)
+        except ValueError as exc:
+            raise ValidationError(f"email: {exc}") from None
+    return _Valid(index, item, item_id, item.at or now, email=email, contact_id=item.contact_id,
+                  channel=item.channel)  # fmt: skip
+
+
+def _campaigns(session: Session) -> dict[str, tuple[int, str]]:
+    rows = session.execute(select(Campaign.key, Campaign.id, Campaign.channel))
+    return {key: (campaign_id, channel) for key, campaign_id, channel in rows}
+
+
+def _resolve_campaign(entry: _Valid, campaigns: dict[str, tuple[int, str]]) -> None:
+    key = entry.item.campaign
+    if key is None:
+        return
+    if key not in campaigns:
+        raise _Rejected(f"campaign: unknown campaign {key!r}; create it first "
+                        "(POST /api/v1/campaigns), then replay the item from the quarantine")
+    entry.campaign_id, campaign_channel = campaigns[key]
+    entry.channel = entry.channel or campaign_channel
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    values = list(values)
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start:start + _IN_CHUNK]
+
+
+def _resolve_contacts(session: Session, valid: list[_Valid], now: datetime, source: str) -> (
+    list[tuple[_Valid, str]]
+):
+    """Fill `contact_id` on every entry; the entries that cannot be resolved, with why."""
+    by_email: dict[str, int] = {}
+    emails = {v.email for v in valid if v.email is not None}
+    for chunk in _chunks(emails):
+        by_email.update(session.execute(
+            select(Contact.email, Contact.id).where(Contact.email.in_(chunk))).all())  # fmt: skip
+    for email in emails - by_email.keys():
+        survivor = survivor_email(session, email)
+        if survivor != email:
+            by_email[email] = session.execute(
+                select(Contact.id).where(Contact.email == survivor)).scalar_one()  # fmt: skip
+    known_ids = _known_contact_ids(session, {v.contact_id for v in valid
+                                             if v.contact_id is not None and v.email is None})
+    failures: list[tuple[_Valid, str]] = []
+    for entry in valid:
+        if entry.email is not None:
+            if entry.email not in by_email:
+                by_email[entry.email] = _create_contact(session, entry, now, source)
+            found = by_email[entry.email]
+            if entry.contact_id is not None and entry.contact_id != found:
+                failures.append((entry, f"contact_id: {entry.contact_id} is not the contact "
+                                        f"with email {entry.email} ({found})"))  # fmt: skip
+            entry.contact_id = found
+        elif entry.contact_id in known_ids:
+            entry.contact_id = known_ids[entry.contact_id]
+        else:
+            failures.append((entry, f"contact_id: no contact {entry.contact_id}"))
+    return failures
+
+
+def _known_contact_ids(session: Session, ids: set[int | None]) -> dict[int, int]:
+    """Contact id -> the id to store under (itself, or its survivor after a merge)."""
+    known: dict[int, int] = {}
+    for chunk in _chunks(i for i in ids if i is not None):
+        found = session.scalars(select(Contact.id).where(Contact.id.in_(chunk)))
+        known.update((i, i) for i in found)
+        known.update(session.execute(
+            select(MergedContact.merged_contact_id, MergedContact.survivor_id)
+            .where(MergedContact.merged_contact_id.in_(chunk))).all())  # fmt: skip
+    return known
+
+
+def _create_contact(session: Session, entry: _Valid, now: datetime, source: str) -> int:
+    stage = "lead" if entry.item.kind in LEAD_KINDS else "subscriber"
+    data: dict[str, Any] = {"email": entry.email, "created_at": entry.at}
+    if entry.channel:
+        data["channel"] = entry.channel
+    if entry.item.campaign:
+        data["campaign"] = entry.item.campaign
+    return upsert_contact(session, data, now=now, actor=source, default_stage=stage).contact_id
+
+
+def _store(session: Session, valid: list[_Valid]) -> dict[int, ItemResult]:
+    """Insert the new activities and touch their contacts; results by item index."""
+    known: dict[str, tuple[int, str, datetime]] = {}
+    for chunk in _chunks({v.id for v in valid}):
+        for row in session.execute(select(Activity.id, Activity.contact_id, Activity.kind,
+                                          Activity.at).where(Activity.id.in_(chunk))):  # fmt: skip
+            known[row[0]] = (row[1], row[2], row[3])
+    results: dict[int, ItemResult] = {}
+    rows: list[dict[str, Any]] = []
+    for entry in valid:
+        facts = (entry.contact_id, entry.item.kind, entry.at)
+        if entry.id in known:
+            if known[entry.id] == facts:
+                results[entry.index] = ItemResult(entry.index, entry.id, "duplicate",
+                                                  contact_id=entry.contact_id)  # fmt: skip
+            else:
+                results[entry.index] = ItemResult(
+                    entry.index, entry.id, "rejected",
+                    f"id: {entry.id!r} is already recorded with another contact, kind or time")
+            continue
+        known[entry.id] = facts  # type: ignore[assignment]
+        rows.append(_row(entry))
+        results[entry.index] = ItemResult(entry.index, entry.id, "created",
+                                          contact_id=entry.contact_id)  # fmt: skip
+    if rows:
+        session.execute(insert_ignoring_duplicates(session, Activity), rows)
+        _touch_contacts(session, [v for v in valid if results[v.index].status == "created"])
+    return results
+
+
+def _row(entry: _Valid) -> dict[str, Any]:
+    return {
+        "id": entry.id, "contact_id": entry.contact_id, "kind": entry.item.kind, "at": entry.at,
+        "channel": entry.item.channel, "campaign_id": entry.campaign_id, "url": entry.item.url,
+        "content": entry.item.content, "properties": entry.item.properties,
+    }  # fmt: skip
+
+
+_LAST_TOUCH = (
+    update(Contact)
+    .where(Contact.id == bindparam("b_id"))
+    .where(or_(Contact.last_touch_at.is_(None), Contact.last_touch_at <= bindparam("b_at")))
+    .values(last_touch_at=bindparam("b_at"), last_touch_channel=bindparam("b_channel"),
+            last_touch_campaign_id=bindparam("b_campaign"))  # fmt: skip
+)
+_FIRST_TOUCH = (
+    update(Contact)
+    .where(Contact.id == bindparam("b_id"))
+    .where(Contact.first_touch_channel.is_(None))
+    .values(first_touch_channel=bindparam("b_channel"),
+            first_touch_campaign_id=bindparam("b_campaign"))  # fmt: skip
+)
+
+
+def _touch_contacts(session: Session, created: list[_Valid]) -> None:
+    """Last touch: the latest new activity, if later than the stored one. First touch:
+    the earliest new activity with a channel, if the contact has none yet."""
+    latest: dict[int, _Valid] = {}
+    earliest: dict[int, _Valid] = {}
+    for entry in created:
+        contact_id = entry.contact_id
+        assert contact_id is not None  # noqa: S101 - resolved before storing
+        if contact_id not in latest or entry.at >= latest[contact_id].at:
+            latest[contact_id] = entry
+        if entry.channel and (contact_id not in earliest or entry.at < earliest[contact_id].at):
+            earliest[contact_id] = entry
+    connection = session.connection()
+    if latest:
+        connection.execute(_LAST_TOUCH, [_touch_params(e) for e in latest.values()])
+    if earliest:
+        connection.execute(_FIRST_TOUCH, [_touch_params(e) for e in earliest.values()])
+
+
+def _touch_params(entry: _Valid) -> dict[str, Any]:
+    return {"b_id": entry.contact_id, "b_at": entry.at, "b_channel": entry.channel,
+            "b_campaign": entry.campaign_id}  # fmt: skip
+
+
+@register_replayer("activity")
+def replay_activity(session: Session, payload: Any, now: datetime, source: str) -> str:
+    result = ingest_activities(session, [payload], source=source, now=now, batch=False,
+                               quarantine=False).items[0]  # fmt: skip
+    if result.status == "rejected":
+        raise ValidationError(result.reason or "rejected")
+    return f"activity {result.id} {result.status}"

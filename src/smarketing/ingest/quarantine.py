@@ -1,0 +1,159 @@
+"""The quarantine: every rejected input item kept as received, with the reason, until it
+is replayed (after a fix to the workspace or to the item) or discarded.
+
+Producers call `hold`. Each kind of item has a replayer, registered with
+`register_replayer(kind)`, that applies the item as if it had just arrived and returns a
+one-line result; it raises `ValidationError` (or any `SmarketingError`) when the item is
+still bad. Replayer modules are imported lazily (`REPLAYER_MODULES`) so this module has
+no import cycle with its producers. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smarketing.core.errors import NotFoundError, SmarketingError, ValidationError
+from smarketing.models import QuarantineItem
+
+Replayer = Callable[[Session, Any, datetime, str], str]
+"""(session, payload as decoded JSON, now, source) -> result line."""
+
+STATUSES = ("open", "replayed", "discarded")
+#: Modules whose import registers replayers.
+REPLAYER_MODULES = (
+    "smarketing.ingest.activities",
+    "smarketing.ingest.contacts_upsert",
+    "smarketing.tracking.service",
+    "smarketing.hooks.service",
+)
+_REPLAYERS: dict[str, Replayer] = {}
+
+
+def register_replayer(kind: str) -> Callable[[Replayer], Replayer]:
+    def register(function: Replayer) -> Replayer:
+        _REPLAYERS[kind] = function
+        return function
+
+    return register
+
+
+def _replayer(kind: str) -> Replayer:
+    if kind not in _REPLAYERS:
+        for module in REPLAYER_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError:
+                continue
+    if kind not in _REPLAYERS:
+        raise ValidationError(f"no replayer for items of kind {kind!r}")
+    return _REPLAYERS[kind]
+
+
+def payload_text(payload: Any) -> str:
+    """The stored form of a payload: a str or bytes is kept as is, anything else as JSON."""
+    if isinstance(payload, bytes):
+        return payload.decode("utf-8", errors="replace")
+    if isinstance(payload, str):
+        return payload
+    return orjson.dumps(payload, default=str).decode()
+
+
+def hold(session: Session, *, source: str, kind: str, payload: Any, reason: str,
+         now: datetime) -> int:  # fmt: skip
+    """Keep one rejected item; returns its quarantine id."""
+    item = QuarantineItem(source=source, kind=kind, payload=payload_text(payload),
+                          reason=reason, received_at=now, status="open", attempts=1)  # fmt: skip
+    session.add(item)
+    session.flush()
+    return item.id
+
+
+def hold_many(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Keep several rejected items (dicts with source, kind, payload, reason); their ids."""
+    return [hold(session, now=now, **row) for row in rows]
+
+
+def list_items(session: Session, status: str | None = "open", kind: str | None = None,
+               source: str | None = None, limit: int = 100, after_id: int = 0) -> (
+    list[QuarantineItem]
+):  # fmt: skip
+    if status is not None and status not in STATUSES:
+        raise ValidationError(f"status: must be one of {', '.join(STATUSES)}, got {status!r}")
+    query = select(QuarantineItem).where(QuarantineItem.id > after_id)
+    if status is not None:
+        query = query.where(QuarantineItem.status == status)
+    if kind is not None:
+        query = query.where(QuarantineItem.kind == kind)
+    if source is not None:
+        query = query.where(QuarantineItem.source == source)
+    return list(session.scalars(query.order_by(QuarantineItem.id).limit(limit)))
+
+
+def count_open(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(QuarantineItem).where(QuarantineItem.status == "open")
+    ) or 0  # fmt: skip
+
+
+def get_item(session: Session, item_id: int) -> QuarantineItem:
+    item = session.get(QuarantineItem, item_id)
+    if item is None:
+        raise NotFoundError(f"no quarantined item {item_id}")
+    return item
+
+
+def replay(session: Session, item_id: int, now: datetime, payload: Any | None = None) -> (
+    QuarantineItem
+):
+    """Apply a held item again, optionally with a corrected payload.
+
+    On success the item is marked replayed with the result; on failure it stays open with
+    the new reason and one more attempt counted. The item's own changes are made in a
+    savepoint, so a failed replay leaves nothing half-applied.
+    """
+    item = get_item(session, item_id)
+    if item.status != "open":
+        raise ValidationError(f"quarantined item {item_id} is {item.status}, not open")
+    if payload is not None:
+        item.payload = payload_text(payload)
+    try:
+        decoded = orjson.loads(item.payload)
+    except orjson.JSONDecodeError as exc:
+        item.reason = f"payload is not valid JSON: {exc}"
+        item.attempts += 1
+        return item
+    replayer = _replayer(item.kind)
+    try:
+        with session.begin_nested():
+            result = replayer(session, decoded, now, item.source)
+    except SmarketingError as exc:
+        item.reason = str(exc)
+        item.attempts += 1
+        return item
+    item.status, item.resolved_at, item.resolution = "replayed", now, result
+    return item
+
+
+def discard(session: Session, item_id: int, now: datetime, why: str) -> QuarantineItem:
+    item = get_item(session, item_id)
+    if item.status != "open":
+        raise ValidationError(f"quarantined item {item_id} is {item.status}, not open")
+    item.status, item.resolved_at, item.resolution = "discarded", now, why or "discarded"
+    return item
+
+
+def item_as_dict(item: QuarantineItem) -> dict[str, Any]:
+    return {
+        "id": item.id, "source": item.source, "kind": item.kind, "status": item.status,
+        "reason": item.reason, "received_at": item.received_at.isoformat(),
+        "attempts": item.attempts, "payload": item.payload,
+        "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
+        "resolution": item.resolution,
+    }  # fmt: skip

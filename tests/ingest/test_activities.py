@@ -1,0 +1,161 @@
+"""Activity ingestion: ids, duplicates, per-item rejection into the quarantine, touches,
+merged contacts. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smarketing.core.errors import ValidationError
+from smarketing.ingest import quarantine
+from smarketing.ingest.activities import ingest_activities
+from smarketing.interchange.service import import_records
+from smarketing.models import Activity, Contact, LifecycleChange, MergedContact, QuarantineItem
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def workspace(session: Session) -> Session:
+    import_records(session, [
+        {"type": "campaign", "key": "spring-webinar", "name": "Spring webinar",
+         "channel": "email"},
+        {"type": "contact", "email": "ana@studio.example", "created_at": "2026-10-01T09:00:00Z"},
+    ], now=NOW)  # fmt: skip
+    return session
+
+
+def _contact(session: Session, email: str) -> Contact:
+    return session.execute(select(Contact).where(Contact.email == email)).scalar_one()
+
+
+def _activity_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Activity)) or 0
+
+
+def test_batch_stores_valid_items_and_quarantines_each_bad_one(workspace: Session) -> None:
+    items = [
+        {"id": "a1", "email": "ana@studio.example", "kind": "page_view",
+         "at": "2026-11-01T10:00:00Z", "channel": "organic_search"},
+        {"id": "a2", "email": "not-an-email", "kind": "page_view"},
+        {"id": "a3", "email": "ana@studio.example", "kind": "form_submit",
+         "campaign": "no-such-campaign"},
+        "a string, not an object",
+        {"id": "a5", "email": "ana@studio.example", "kind": "teleport"},
+        {"id": "a6", "email": "ana@studio.example", "kind": "email_click",
+         "at": "2026-11-02T10:00:00Z", "campaign": "spring-webinar"},
+    ]
+    result = ingest_activities(workspace, items, source="api", now=NOW)
+
+    assert [i.status for i in result.items] == [
+        "created", "rejected", "rejected", "rejected", "rejected", "created"]
+    reasons = [i.reason or "" for i in result.items]
+    assert reasons[1].startswith("email:")
+    assert "unknown campaign 'no-such-campaign'" in reasons[2]
+    assert "must be a JSON object" in reasons[3]
+    assert reasons[4].startswith("kind:")
+    assert _activity_count(workspace) == 2
+    held = workspace.scalars(select(QuarantineItem).order_by(QuarantineItem.id)).all()
+    assert [h.id for h in held] == [i.quarantine_id for i in result.items if i.quarantine_id]
+    assert len(held) == 4
+    assert all(h.kind == "activity" and h.source == "api" for h in held)
+    ana = _contact(workspace, "ana@studio.example")
+    assert ana.first_touch_channel == "organic_search"
+    assert (ana.last_touch_channel, ana.last_touch_at) == ("email", datetime(2026, 11, 2, 10,
+                                                                             tzinfo=UTC))
+
+
+def test_replay_is_acknowledged_without_a_second_record(workspace: Session) -> None:
+    item = {"id": "x1", "email": "ana@studio.example", "kind": "page_view",
+            "at": "2026-11-01T10:00:00Z"}
+    first = ingest_activities(workspace, [item], source="api", now=NOW)
+    again = ingest_activities(workspace, [item, item], source="api", now=NOW)
+    assert first.items[0].status == "created"
+    assert [i.status for i in again.items] == ["duplicate", "duplicate"]
+    assert _activity_count(workspace) == 1
+
+
+def test_same_id_with_other_facts_is_rejected(workspace: Session) -> None:
+    ingest_activities(workspace, [{"id": "x1", "email": "ana@studio.example",
+                                   "kind": "page_view", "at": "2026-11-01T10:00:00Z"}],
+                      source="api", now=NOW)  # fmt: skip
+    clash = ingest_activities(workspace, [{"id": "x1", "email": "ana@studio.example",
+                                           "kind": "form_submit", "at": "2026-11-01T10:00:00Z"}],
+                              source="api", now=NOW)  # fmt: skip
+    assert clash.items[0].status == "rejected"
+    assert "already recorded" in (clash.items[0].reason or "")
+
+
+def test_idempotency_key_gives_ids(workspace: Session) -> None:
+    items = [{"email": "ana@studio.example", "kind": "page_view", "at": "2026-11-01T10:00:00Z"},
+             {"email": "ana@studio.example", "kind": "page_view", "at": "2026-11-01T11:00:00Z"}]
+    result = ingest_activities(workspace, items, source="api", now=NOW, idempotency_key="k-7")
+    assert [i.id for i in result.items] == ["k-7:0", "k-7:1"]
+    single = ingest_activities(workspace, items[:1], source="api", now=NOW,
+                               idempotency_key="k-8", batch=False)  # fmt: skip
+    assert single.items[0].id == "k-8"
+    missing = ingest_activities(workspace, items[:1], source="api", now=NOW)
+    assert "Idempotency-Key" in (missing.items[0].reason or "")
+
+
+def test_unknown_email_creates_a_lead_after_a_form(workspace: Session) -> None:
+    result = ingest_activities(workspace, [
+        {"id": "f1", "email": "New@Person.example", "kind": "form_submit",
+         "at": "2026-11-03T10:00:00Z", "campaign": "spring-webinar"},
+        {"id": "o1", "email": "reader@person.example", "kind": "email_open"},
+    ], source="api", now=NOW)  # fmt: skip
+    assert [i.status for i in result.items] == ["created", "created"]
+    person = _contact(workspace, "new@person.example")
+    assert person.lifecycle_stage == "lead"
+    assert person.first_touch_channel == "email"
+    assert _contact(workspace, "reader@person.example").lifecycle_stage == "subscriber"
+    history = workspace.scalars(select(LifecycleChange.to_stage)
+                                .where(LifecycleChange.contact_id == person.id)).all()
+    assert history == ["lead"]
+
+
+def test_events_for_a_merged_contact_reach_the_survivor(workspace: Session) -> None:
+    ana = _contact(workspace, "ana@studio.example")
+    workspace.add(MergedContact(merged_contact_id=999, merged_email="old@studio.example",
+                                survivor_id=ana.id, merged_at=NOW, merged_by="admin"))
+    result = ingest_activities(workspace, [
+        {"id": "m1", "email": "old@studio.example", "kind": "page_view"},
+        {"id": "m2", "contact_id": 999, "kind": "page_view"},
+        {"id": "m3", "contact_id": 123456, "kind": "page_view"},
+    ], source="api", now=NOW)  # fmt: skip
+    assert [i.contact_id for i in result.items[:2]] == [ana.id, ana.id]
+    assert result.items[2].status == "rejected"
+    assert workspace.scalar(select(func.count()).select_from(Contact)
+                            .where(Contact.email == "old@studio.example")) == 0
+
+
+def test_quarantined_item_replays_after_the_fix(workspace: Session) -> None:
+    result = ingest_activities(workspace, [
+        {"id": "q1", "email": "ana@studio.example", "kind": "form_submit",
+         "campaign": "autumn-fair"}], source="api", now=NOW)  # fmt: skip
+    item_id = result.items[0].quarantine_id
+    assert item_id is not None
+    still_bad = quarantine.replay(workspace, item_id, NOW)
+    assert still_bad.status == "open"
+    assert still_bad.attempts == 2
+    import_records(workspace, [{"type": "campaign", "key": "autumn-fair", "name": "Autumn fair",
+                                "channel": "event"}], now=NOW)  # fmt: skip
+    fixed = quarantine.replay(workspace, item_id, NOW)
+    assert (fixed.status, fixed.resolution) == ("replayed", "activity q1 created")
+    assert workspace.get(Activity, "q1") is not None
+    with pytest.raises(ValidationError, match="not open"):
+        quarantine.replay(workspace, item_id, NOW)
+
+
+def test_replay_with_a_corrected_payload(workspace: Session) -> None:
+    result = ingest_activities(workspace, [{"id": "q2", "email": "bad", "kind": "page_view"}],
+                               source="api", now=NOW)  # fmt: skip
+    item_id = result.items[0].quarantine_id
+    assert item_id is not None
+    fixed = quarantine.replay(workspace, item_id, NOW, payload={
+        "id": "q2", "email": "ana@studio.example", "kind": "page_view"})
+    assert fixed.status == "replayed"
+    assert workspace.get(Activity, "q2") is not None
