@@ -51,16 +51,20 @@ def _measure_rates_from_workspace(window_months: int):  # type: ignore[no-untype
 
 def _register_domains() -> None:
     """Sub-commands that live in their domain packages."""
+    from smarketing.apikeys.cli import apikeys_app
     from smarketing.contacts.duplicates_cli import duplicates_app
     from smarketing.core.jobs import worker_command
     from smarketing.demo.cli import demo_command
     from smarketing.followup.cli import attempts_app
+    from smarketing.hooks.cli import hooks_app
     from smarketing.ingest.csv_cli import export_csv_command, import_csv_command
+    from smarketing.ingest.quarantine_cli import quarantine_app
     from smarketing.notify.cli import notify_app
     from smarketing.sla.admin_cli import register_admin_commands
     from smarketing.sla.cli import sla_app
     from smarketing.sla.planner_cli import register_plan_command
     from smarketing.sla.report_cli import register_report_commands
+    from smarketing.tracking.cli import tracking_app
     from smarketing.web.server import serve_command
 
     app.command("demo")(demo_command)
@@ -75,6 +79,13 @@ def _register_domains() -> None:
     app.add_typer(attempts_app, name="attempts")
     app.add_typer(notify_app, name="notify")
     app.add_typer(duplicates_app, name="duplicates")
+    app.add_typer(apikeys_app, name="api-keys", help="Create, list and revoke API keys.")
+    app.add_typer(quarantine_app, name="quarantine",
+                  help="Rejected input kept with its reason: list, show, replay, discard.")
+    app.add_typer(tracking_app, name="tracking",
+                  help="Website tracking: allowed site domains and channel rules.")
+    app.add_typer(hooks_app, name="hooks",
+                  help="Inbound webhook sources (HubSpot, RD Station, generic forms).")
 
 
 _register_domains()

@@ -9,18 +9,28 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from smarketing.apikeys import pages as apikeys_pages
+from smarketing.campaigns import api as campaigns_api
+from smarketing.contacts import api as contacts_api
+from smarketing.contacts import duplicates_api, duplicates_pages
 from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import OpenWorkspace, open_workspace
+from smarketing.deals import api as deals_api
 from smarketing.followup import api as followup_api
 from smarketing.followup import pages as followup_pages
+from smarketing.hooks import api as hooks_api
+from smarketing.ingest import api as ingest_api
+from smarketing.ingest import pages as ingest_pages
 from smarketing.notify import pages as notify_pages
 from smarketing.sla import api as sla_api
 from smarketing.sla import pages as sla_pages
+from smarketing.tracking import api as tracking_api
 from smarketing.web import pages
 from smarketing.web.deps import CsrfError, LoginRequired, login_url
 from smarketing.web.templating import templates
@@ -28,6 +38,11 @@ from smarketing.web.templating import templates
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "smarketing_session"
 SESSION_MAX_AGE = 14 * 24 * 3600
+OPENAPI_URL = "/api/v1/openapi.json"
+API_DESCRIPTION = """The smarketing API. Authenticate with a per-workspace API key:
+`Authorization: Bearer smk_...` (an admin creates keys with `smarketing api-keys create`
+or on the API keys page). Read keys may GET; write keys may also create and change.
+Errors are `{"detail": "<reason naming the field>"}`."""
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -43,8 +58,9 @@ def create_app(
     `clock` gives "now" for every request; tests pass a fixed one.
     """
     workspace = workspace or open_workspace()
-    # The JSON API docs would load their scripts from a CDN: pages must work offline.
-    app = FastAPI(title="smarketing", docs_url=None, redoc_url=None, openapi_url=None)
+    # The API docs are served from vendored Swagger UI files (pages work offline).
+    app = FastAPI(title="smarketing API", version="1", description=API_DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL)  # fmt: skip
     app.state.workspace = workspace
     app.state.clock = clock
     app.add_middleware(
@@ -58,15 +74,28 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.public_router)
     badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
-    for router in (pages.router, sla_pages.router, followup_pages.router, notify_pages.router):
+    for router in (pages.router, sla_pages.router, followup_pages.router, notify_pages.router,
+                   duplicates_pages.router, apikeys_pages.router, ingest_pages.router):
         app.include_router(router, dependencies=badge)
-    app.include_router(sla_api.router)
-    app.include_router(followup_api.router)
+    for router in (sla_api.router, followup_api.router, contacts_api.router,
+                   campaigns_api.router, deals_api.router, ingest_api.router,
+                   duplicates_api.router, tracking_api.router, hooks_api.router):
+        app.include_router(router)
+    app.get("/docs", include_in_schema=False)(_api_docs)
     app.add_exception_handler(RequestValidationError, sla_api.api_validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfError, _csrf_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     return app
+
+
+async def _api_docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url=OPENAPI_URL, title="smarketing API",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+    )  # fmt: skip
 
 
 async def _security_headers(

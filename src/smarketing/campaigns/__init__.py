@@ -1,0 +1,1 @@
+"""Campaigns and their costs through the API."""

@@ -1,0 +1,1 @@
+"""Deals through the API."""

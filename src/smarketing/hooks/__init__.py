@@ -1,0 +1,1 @@
+"""Inbound webhooks: POST /hooks/{source}, signed with HMAC-SHA256."""

@@ -1,0 +1,1 @@
+"""First-party website tracking: /t.js, /track, visitors, stitching, channel rules."""
