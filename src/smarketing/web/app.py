@@ -27,6 +27,7 @@ from smarketing.followup import pages as followup_pages
 from smarketing.hooks import api as hooks_api
 from smarketing.ingest import api as ingest_api
 from smarketing.ingest import pages as ingest_pages
+from smarketing.ingest import quarantine_api
 from smarketing.notify import pages as notify_pages
 from smarketing.sla import api as sla_api
 from smarketing.sla import pages as sla_pages
@@ -79,7 +80,8 @@ def create_app(
         app.include_router(router, dependencies=badge)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
                    campaigns_api.router, deals_api.router, ingest_api.router,
-                   duplicates_api.router, tracking_api.router, hooks_api.router):
+                   duplicates_api.router, quarantine_api.router, tracking_api.router,
+                   hooks_api.router):
         app.include_router(router)
     app.get("/docs", include_in_schema=False)(_api_docs)
     app.add_exception_handler(RequestValidationError, sla_api.api_validation_error)
