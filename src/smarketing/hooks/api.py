@@ -1,5 +1,91 @@
-"""Placeholder: routes land here."""
+"""`POST /hooks/{source}`: inbound webhooks, signed with the source's shared secret.
 
-from fastapi import APIRouter
+Refusals are answered (not raised) so that their entry in the request log is committed
+with the request's transaction. The body is read before the transaction begins, and at
+most MAX_BODY_BYTES of it. See docs/webhooks.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from smarketing.hooks.domain import MAX_BODY_BYTES
+from smarketing.hooks.service import Incoming, receive
+from smarketing.web.deps import DbSession, Now
 
 router = APIRouter()
+PUBLIC_URL_ENV = "SMARKETING_PUBLIC_URL"  # the same setting that makes links in alerts absolute
+
+
+def public_url() -> str | None:
+    """Where senders reach smarketing, e.g. https://smarketing.example.com (or None)."""
+    return os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/") or None
+
+
+@dataclass(frozen=True)
+class RawBody:
+    data: bytes
+    size: int
+    too_large: bool
+
+
+async def read_body(request: Request) -> RawBody:
+    """The body, or `too_large` as soon as the declared or the read length passes the limit
+    (the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return RawBody(b"", int(declared), True)
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY_BYTES:
+            return RawBody(b"", len(data), True)
+    return RawBody(bytes(data), len(data), False)
+
+
+def request_uris(request: Request) -> tuple[str, ...]:
+    """The URLs the sender may have signed: the one this server saw and, behind a proxy,
+    SMARKETING_PUBLIC_URL + the path."""
+    seen = str(request.url)
+    base = public_url()
+    if not base:
+        return (seen,)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return (base + request.url.path + query, seen)
+
+
+@router.post(
+    "/hooks/{source}",
+    tags=["webhooks"],
+    summary="Receive a signed webhook",
+    responses={
+        202: {"description": "Accepted; events that could not be applied are quarantined"},
+        400: {"description": "Body is not JSON of the adapter's shape"},
+        401: {"description": "Unsigned, badly signed or stale request"},
+        404: {"description": "No active webhook source with this key"},
+        413: {"description": "Body larger than 512 KB"},
+    },
+)
+def receive_hook(
+    source: str,
+    request: Request,
+    body: Annotated[RawBody, Depends(read_body)],
+    session: DbSession,
+    now: Now,
+) -> JSONResponse:
+    """Apply a webhook from a configured source (generic form post, HubSpot or RD Station
+    Marketing). Sign it with `X-Smarketing-Timestamp` and `X-Smarketing-Signature:
+    sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>`; HubSpot's own v3 signature
+    is accepted for `hubspot` sources."""
+    incoming = Incoming(
+        key=source, body=body.data, headers=request.headers, size=body.size,
+        too_large=body.too_large, method=request.method, uris=request_uris(request),
+        remote_addr=request.client.host if request.client else None,
+    )  # fmt: skip
+    reply = receive(session, incoming, now)
+    return JSONResponse(reply.content, status_code=reply.status)

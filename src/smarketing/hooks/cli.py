@@ -1,5 +1,182 @@
-"""Placeholder: commands land here."""
+"""``smarketing hooks add|list|disable|log|sign``: inbound webhook sources.
+
+A generated secret is printed once, when the source is added; `list` never shows
+secrets. Bad input (a malformed key, an unknown adapter, source or campaign, a key that
+exists, an unreadable file) prints an error and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import shlex
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
-hooks_app = typer.Typer(no_args_is_help=True)
+from smarketing.core.database import transaction
+from smarketing.core.errors import SmarketingError
+from smarketing.core.settings import get_settings
+from smarketing.core.timeutil import format_instant, utcnow
+from smarketing.core.workspace import open_workspace
+from smarketing.hooks import service
+from smarketing.hooks.api import public_url
+from smarketing.hooks.domain import ADAPTERS, MAX_BODY_BYTES, TOLERANCE_SECONDS
+
+__all__ = ["hooks_app"]
+
+hooks_app = typer.Typer(
+    help="Inbound webhooks: the sources that may POST /hooks/KEY (a generic form post, "
+         "HubSpot, RD Station Marketing), each with its shared signing secret, and the log "
+         "of their requests. See docs/webhooks.md.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)  # fmt: skip
+
+
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False,
+                               soft_wrap=True)  # fmt: skip
+    raise typer.Exit(2)
+
+
+def _when(value: datetime | None) -> str:
+    return format_instant(value) if value is not None else "-"
+
+
+def hook_url(key: str) -> str:
+    """The URL senders post to: SMARKETING_PUBLIC_URL, else the server's own address."""
+    from smarketing.web.server import server_url
+
+    settings = get_settings()
+    return f"{public_url() or server_url(settings.host, settings.port)}/hooks/{key}"
+
+
+@hooks_app.command("add")
+def add_command(
+    key: str = typer.Argument(..., help="The source's key: its URL is /hooks/KEY."),
+    adapter: str = typer.Option(..., "--adapter", help=f"One of {', '.join(ADAPTERS)}."),
+    secret: str | None = typer.Option(
+        None, "--secret", help="The shared secret (at least 16 characters; for HubSpot's "
+        "own signature, the app's client secret). Default: a new random one, printed once."),
+    campaign: str | None = typer.Option(
+        None, "--campaign", metavar="KEY", help="A campaign given to this source's "
+        "activities (and new contacts) that name none."),
+) -> None:  # fmt: skip
+    """Add a webhook source and print its URL (and its secret, when generated)."""
+    workspace = open_workspace()
+    try:
+        with transaction(workspace.sessions) as session:
+            row, shared = service.add_source(session, key, adapter, now=utcnow(),
+                                             secret=secret, campaign=campaign)  # fmt: skip
+    except SmarketingError as exc:
+        _fail(str(exc))
+    extra = f", campaign {row.campaign}" if row.campaign else ""
+    typer.echo(f"webhook source {row.key} added (adapter {row.adapter}{extra})")
+    typer.echo(f"URL: POST {hook_url(row.key)}")
+    if secret is None:
+        typer.echo("secret (shown only now; store it with the sender):")
+        typer.echo(shared)
+    typer.echo(f"Sign each request: `smarketing hooks sign {row.key} FILE` shows how.")
+
+
+@hooks_app.command("list")
+def list_command() -> None:
+    """List the sources: key, adapter, default campaign, created, disabled. Never secrets."""
+    workspace = open_workspace()
+    with transaction(workspace.sessions, read_only=True) as session:
+        rows = service.list_sources(session)
+    console = Console()
+    if not rows:
+        console.print("no webhook sources; add one with `smarketing hooks add KEY --adapter "
+                      f"{'|'.join(ADAPTERS)}`", highlight=False)  # fmt: skip
+        return
+    table = Table(show_edge=False)
+    for column in ("key", "adapter", "campaign", "created", "status"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        status = f"disabled {_when(row.disabled_at)}" if row.disabled_at else "active"
+        table.add_row(escape(row.key), row.adapter, escape(row.campaign or "-"),
+                      _when(row.created_at), status)  # fmt: skip
+    console.print(table, highlight=False)
+
+
+@hooks_app.command("disable")
+def disable_command(key: str = typer.Argument(..., help="The source's key.")) -> None:
+    """Disable a source: its requests are refused (404) from now on."""
+    workspace = open_workspace()
+    now = utcnow()
+    try:
+        with transaction(workspace.sessions) as session:
+            disabled_at = service.disable_source(session, key, now)
+    except SmarketingError as exc:
+        _fail(str(exc))
+    if disabled_at != now:
+        typer.echo(f"webhook source {key} was already disabled at {_when(disabled_at)}")
+        return
+    typer.echo(f"webhook source {key} disabled; its requests are refused from now on")
+
+
+@hooks_app.command("log")
+def log_command(
+    source: str | None = typer.Option(None, "--source", metavar="KEY", help="Only this source."),
+    refused: bool = typer.Option(False, "--refused", help="Only refused requests."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10_000,
+                              help="At most N requests, newest first."),
+) -> None:  # fmt: skip
+    """Show the request log, newest first: when, source, outcome, reason, sender, size."""
+    workspace = open_workspace()
+    with transaction(workspace.sessions, read_only=True) as session:
+        entries = [(_when(e.received_at), e.source, e.outcome, e.reason or "",
+                    e.remote_addr or "-", str(e.body_bytes))
+                   for e in service.request_log(session, source=source, refused=refused,
+                                                limit=limit)]  # fmt: skip
+    console = Console()
+    if not entries:
+        console.print("no webhook requests match", highlight=False)
+        return
+    table = Table(show_edge=False)
+    for column in ("received", "source", "outcome", "reason", "from", "bytes"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        table.add_row(*(escape(value) for value in entry))
+    console.print(table, highlight=False)
+
+
+@hooks_app.command("sign")
+def sign_command(
+    key: str = typer.Argument(..., help="The source's key."),
+    file: Path = typer.Argument(..., help="The body to send, exactly as it will be sent."),
+    url: str | None = typer.Option(None, "--url", help="Where to send it [default: "
+                                   "SMARKETING_PUBLIC_URL or the server's address + /hooks/KEY]."),
+) -> None:  # fmt: skip
+    """Print the headers that sign FILE for source KEY now, and a curl command that sends it.
+
+    The signature is valid for 5 minutes. A relay (for senders that cannot sign, such as
+    RD Station Marketing) computes the same headers; see docs/webhooks.md.
+    """
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        _fail(f"FILE: cannot read {file}: {exc.strerror or exc}")
+    if len(body) > MAX_BODY_BYTES:
+        _fail(f"FILE: {len(body)} bytes is over the {MAX_BODY_BYTES // 1024} KB limit")
+    workspace = open_workspace()
+    try:
+        with transaction(workspace.sessions, read_only=True) as session:
+            headers = service.sign(session, key, body, utcnow())
+    except SmarketingError as exc:
+        _fail(str(exc))
+    headers = {"Content-Type": "application/json", **headers}
+    for name, value in headers.items():
+        typer.echo(f"{name}: {value}")
+    command = ["curl", "-sS", "-X", "POST", url or hook_url(key)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["--data-binary", f"@{file}"]
+    typer.echo("")
+    typer.echo(" ".join(shlex.quote(part) for part in command))
+    typer.echo(f"(valid for {TOLERANCE_SECONDS} s)")

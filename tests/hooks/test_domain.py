@@ -1,0 +1,387 @@
+"""The pure part of inbound webhooks: signatures, the adapters on the senders' sample
+payloads, and the forward-only stage rule."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smarketing.hooks.domain import (
+    BodyRefused,
+    SignatureRefused,
+    SignedRequest,
+    adapt,
+    check_key,
+    hubspot_uri,
+    rd_channel,
+    signature,
+    signed_headers,
+    split_name,
+    stage_update,
+    verify,
+)
+from smarketing.lifecycle.domain import ALL_STAGES, FUNNEL
+from tests.hooks import sample
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+T = int(NOW.timestamp())
+SECRET = "s3cret-s3cret-s3cret"
+BODY = b'{"email":"ana@example.com"}'
+DIGEST = hashlib.sha256(b"body").hexdigest()
+
+# ----------------------------------------------------------------------------- signatures
+
+
+def test_signature_matches_a_value_computed_with_openssl() -> None:
+    # printf '1795003200.{"a":1}' | openssl dgst -sha256 -hmac 'golden-secret-0123'
+    assert signature("golden-secret-0123", 1795003200, b'{"a":1}') == (
+        "sha256=b61d2759162a847b3b74c1904dbd6fd6af507f55fb2c89da1b1a15f7aa046d4b")
+
+
+def _headers(**overrides: str | None) -> dict[str, str]:
+    headers: dict[str, str | None] = {**signed_headers(SECRET, BODY, T), **overrides}
+    return {k: v for k, v in headers.items() if v is not None}
+
+
+@pytest.mark.parametrize(("headers", "body", "refusal"), [
+    (_headers(), BODY, None),
+    ({k.lower(): v for k, v in _headers().items()}, BODY, None),
+    (signed_headers(SECRET, BODY, T - 300), BODY, None),
+    (signed_headers(SECRET, BODY, T + 300), BODY, None),
+    (signed_headers(SECRET, BODY, T - 301), BODY,
+     "timestamp is 301 s away from the server clock (tolerance 300 s)"),
+    (signed_headers(SECRET, BODY, T + 301), BODY,
+     "timestamp is 301 s away from the server clock (tolerance 300 s)"),
+    ({}, BODY, "unsigned request: send X-Smarketing-Signature and X-Smarketing-Timestamp"),
+    (_headers(**{"X-Smarketing-Signature": None}), BODY, "missing X-Smarketing-Signature"),
+    (_headers(**{"X-Smarketing-Timestamp": None}), BODY, "missing X-Smarketing-Timestamp"),
+    (signed_headers("another-secret-0000", BODY, T), BODY, "signature does not match"),
+    (_headers(), BODY + b" ", "signature does not match"),
+    (_headers(**{"X-Smarketing-Timestamp": str(T + 1)}), BODY, "signature does not match"),
+    (_headers(**{"X-Smarketing-Timestamp": "1796040000.5"}), BODY,
+     "X-Smarketing-Timestamp: must be a Unix time in seconds, got '1796040000.5'"),
+    (_headers(**{"X-Smarketing-Signature": signature(SECRET, T, BODY)[7:]}), BODY,
+     "X-Smarketing-Signature: expected sha256=<hex HMAC-SHA256>"),
+    (_headers(**{"X-Smarketing-Signature": signature(SECRET, T, BODY).upper()
+                 .replace("SHA256=", "sha256=")}), BODY, None),
+])  # fmt: skip
+def test_our_signature(headers: dict[str, str], body: bytes, refusal: str | None) -> None:
+    request = SignedRequest(body, headers)
+    if refusal is None:
+        assert verify(request, SECRET, NOW) == "smarketing"
+    else:
+        with pytest.raises(SignatureRefused) as caught:
+            verify(request, SECRET, NOW)
+        assert refusal in str(caught.value)
+
+
+@given(body=st.binary(max_size=300), secret=st.text(min_size=1, max_size=40),
+       skew=st.integers(min_value=-300, max_value=300), position=st.integers(min_value=0))
+def test_any_signed_body_verifies_and_any_changed_byte_is_refused(
+        body: bytes, secret: str, skew: int, position: int) -> None:  # fmt: skip
+    headers = signed_headers(secret, body, T + skew)
+    assert verify(SignedRequest(body, headers), secret, NOW) == "smarketing"
+    changed = bytearray(body or b"x")
+    changed[position % len(changed)] ^= 0x01
+    with pytest.raises(SignatureRefused):
+        verify(SignedRequest(bytes(changed), headers), secret, NOW)
+
+
+def _hubspot(secret: str, uri: str, body: bytes, millis: int) -> dict[str, str]:
+    """HubSpot's v3 recipe, written out from its documentation."""
+    source = f"POST{uri}{body.decode()}{millis}".encode()
+    digest = hmac.new(secret.encode(), source, hashlib.sha256).digest()
+    return {"X-HubSpot-Signature-v3": base64.b64encode(digest).decode(),
+            "X-HubSpot-Request-Timestamp": str(millis)}  # fmt: skip
+
+
+URL = "https://smk.example.com/hooks/hs"
+
+
+@pytest.mark.parametrize(("headers", "uris", "hubspot", "refusal"), [
+    (_hubspot(SECRET, URL, BODY, T * 1000), (URL,), True, None),
+    (_hubspot(SECRET, URL, BODY, T * 1000), ("http://10.0.0.5/hooks/hs", URL), True, None),
+    (_hubspot(SECRET, URL + "?team=a:b", BODY, T * 1000), (URL + "?team=a%3Ab",), True, None),
+    (_hubspot(SECRET, URL, BODY, T * 1000), (URL,), False, "unsigned request"),
+    (_hubspot(SECRET, URL, BODY, (T - 301) * 1000), (URL,), True, "301 s away"),
+    (_hubspot("client-secret-other", URL, BODY, T * 1000), (URL,), True,
+     "HubSpot v3 signature does not match"),
+    (_hubspot(SECRET, URL, BODY, T * 1000), ("http://10.0.0.5/hooks/hs",), True,
+     "HubSpot v3 signature does not match"),
+    ({"X-HubSpot-Signature-v3": "abc"}, (URL,), True, "missing X-HubSpot-Request-Timestamp"),
+])  # fmt: skip
+def test_hubspot_v3_signature(headers: dict[str, str], uris: tuple[str, ...], hubspot: bool,
+                              refusal: str | None) -> None:  # fmt: skip
+    request = SignedRequest(BODY, headers, "POST", uris)
+    if refusal is None:
+        assert verify(request, SECRET, NOW, hubspot=True) == "hubspot-v3"
+    else:
+        with pytest.raises(SignatureRefused) as caught:
+            verify(request, SECRET, NOW, hubspot=hubspot)
+        assert refusal in str(caught.value)
+
+
+def test_hubspot_uri_decodes_only_the_listed_escapes() -> None:
+    assert hubspot_uri("https://x/h?a=%3a%2F%40&b=%20") == "https://x/h?a=:/@&b=%20"
+
+
+@pytest.mark.parametrize(("key", "ok"), [
+    ("forms", True), ("hubspot-main", True), ("rd_2026", True), ("0", True),
+    ("Forms", False), ("-x", False), ("a/b", False), ("", False), ("x" * 49, False),
+])  # fmt: skip
+def test_source_keys_are_url_segments(key: str, ok: bool) -> None:
+    if ok:
+        assert check_key(key) == key
+    else:
+        with pytest.raises(ValueError, match="key: use 1 to 48"):
+            check_key(key)
+
+
+# ----------------------------------------------------------------------------- adapters
+
+
+def _only(adapter: str, data: Any) -> Any:
+    events = adapt(adapter, data, source="forms", digest=DIGEST)
+    assert len(events) == 1
+    return events[0]
+
+
+def test_generic_form_post() -> None:
+    event = _only("generic", sample("generic_form.json"))
+    at = datetime(2026, 11, 30, 10, 58, tzinfo=UTC)
+    assert event.error is None
+    assert event.contact == {
+        "email": "Dora.Lima@Atelier.example", "first_name": "Dora", "last_name": "Lima",
+        "company": "Atelier Lima", "phone": "+34 612 345 678", "job_title": "Head of Design",
+        "country": "ES", "campaign": "spring-webinar", "created_at": at,
+    }  # fmt: skip
+    assert event.activities == ({
+        "id": "hook:forms:wf-20261130-0042", "kind": "form_submit", "at": at,
+        "campaign": "spring-webinar", "url": "https://www.example.com/webinar?utm_source=newsletter",
+        "content": "webinar-signup",
+        "properties": {"form": "webinar-signup",
+                       "fields": {"team_size": "11-50", "newsletter": True, "consent": "yes"}},
+    },)  # fmt: skip
+
+
+def test_generic_post_without_id_is_identified_by_its_body() -> None:
+    event = _only("generic", {"email": "ana@example.com"})
+    assert event.activities[0]["id"] == f"hook:forms:sha256:{DIGEST}"
+    assert "at" not in event.activities[0]
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    ({"first_name": "Ana"}, "form post: email: required"),
+    ({"email": "  "}, "form post: email: required"),
+    ({"email": ["a@b.c"]}, "form post: email: must be a string, got list"),
+    ({"email": "a@b.c", "fields": [1]}, "form post: fields: must be an object, got list"),
+    ({"email": "a@b.c", "submitted_at": "2026-11-30 10:00"},
+     "form post: submitted_at: '2026-11-30 10:00' has no UTC offset"),
+])  # fmt: skip
+def test_generic_mapping_errors_name_the_field(data: dict[str, Any], error: str) -> None:
+    event = _only("generic", data)
+    assert event.error is not None
+    assert event.error.startswith(error)
+
+
+@pytest.mark.parametrize(("adapter", "data", "refusal"), [
+    ("generic", [{"email": "a@b.c"}], "the generic adapter expects one JSON object"),
+    ("generic", "text", "got a string"),
+    ("hubspot", 42, "the hubspot adapter expects a contact object"),
+    ("rdstation", [], "the rdstation adapter expects"),
+    ("rdstation", {"lead": {}}, "with keys lead"),
+])  # fmt: skip
+def test_bodies_of_the_wrong_shape_are_refused(adapter: str, data: Any, refusal: str) -> None:
+    with pytest.raises(BodyRefused, match=refusal):
+        adapt(adapter, data, source="x", digest=DIGEST)
+
+
+def test_hubspot_workflow_webhook_in_the_contact_record_format() -> None:
+    event = _only("hubspot", sample("hubspot_workflow.json"))
+    assert event.error is None
+    assert event.lookup == ("hubspot_id", "3051")
+    assert event.contact == {
+        "email": "bruno@tienda.example", "first_name": "Bruno", "last_name": "Díaz Prieto",
+        "company": "Tienda Díaz", "phone": "+34 911 234 567", "job_title": "COO",
+        "lifecycle_stage": "mql", "channel": "paid_search",
+        "created_at": datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
+        "properties": {"hubspot_id": "3051", "hubspot_lifecyclestage": "marketingqualifiedlead",
+                       "hubspot_analytics_source": "PAID_SEARCH"},
+    }  # fmt: skip
+    (form,) = event.activities
+    assert form["id"] == "hubspot:form:7f0c3a52-5d1e-4c8a-9a31-2d4f5b8c9e10"
+    assert (form["kind"], form["at"], form["url"], form["content"]) == (
+        "form_submit", datetime(2026, 11, 29, 9, 15, tzinfo=UTC),
+        "https://www.example.com/demo", "Request a demo")
+
+
+def test_hubspot_flattened_workflow_body_with_a_recent_conversion() -> None:
+    event = _only("hubspot", sample("hubspot_flat.json"))
+    assert event.contact["email"] == "carla@muebles.example"
+    assert (event.contact["lifecycle_stage"], event.contact["channel"]) == (
+        "lead", "organic_search")
+    assert event.activities == ({
+        "id": "hubspot:0:3052:conversion:1795943700000", "kind": "form_submit",
+        "at": datetime(2026, 11, 29, 9, 15, tzinfo=UTC), "content": "Price list download",
+    },)  # fmt: skip
+
+
+def test_hubspot_subscription_events_take_the_email_set_in_the_same_batch() -> None:
+    events = adapt("hubspot", sample("hubspot_events.json"), source="hs", digest=DIGEST)
+    assert [e.error for e in events] == [None] * 4
+    assert {e.contact["email"] for e in events} == {"elena@cocinas.example"}
+    assert all(e.lookup == ("hubspot_id", "3060") for e in events)
+    assert events[2].contact["lifecycle_stage"] == "sql"
+    assert events[3].contact["properties"] == {"hubspot_id": "3060",
+                                               "hubspot_hs_lead_status": "IN_PROGRESS"}
+    assert all(e.activities == () for e in events)
+
+
+@pytest.mark.parametrize(("item", "result"), [
+    ({"eventId": 7, "subscriptionType": "contact.creation", "objectId": 99},
+     ("HubSpot event 7", None, ("hubspot_id", "99"))),
+    ({"eventId": 8, "subscriptionType": "deal.creation", "objectId": 5},
+     ("HubSpot event 8", "HubSpot event 8: subscriptionType: 'deal.creation' is not applied",
+      None)),
+    ({"eventId": 9, "subscriptionType": "contact.creation"},
+     ("HubSpot event 9", "HubSpot event 9: objectId: required", None)),
+    ("oops", ("HubSpot event #0", "HubSpot event #0: must be an object, got a string", None)),
+])  # fmt: skip
+def test_hubspot_events_without_email_or_not_mapped(item: Any, result: tuple[Any, ...]) -> None:
+    (event,) = adapt("hubspot", [item], source="hs", digest=DIGEST)
+    label, error, lookup = result
+    assert event.label == label
+    assert "email" not in event.contact
+    assert event.lookup == lookup
+    if error is None:
+        assert event.error is None
+    else:
+        assert event.error is not None
+        assert event.error.startswith(error)
+
+
+def test_hubspot_workflow_without_email_or_id_cannot_be_mapped() -> None:
+    event = _only("hubspot", {"properties": {"firstname": {"value": "Ana"}}})
+    assert event.error == ("HubSpot contact: properties.email: required "
+                           "(or the contact's vid / hs_object_id)")
+
+
+def test_rdstation_lead_webhook() -> None:
+    event = _only("rdstation", sample("rdstation_leads.json"))
+    assert event.error is None
+    contact = event.contact
+    assert {k: contact[k] for k in ("email", "first_name", "last_name", "company", "job_title",
+                                    "phone", "country", "lifecycle_stage")} == {
+        "email": "fabio@moveis.example", "first_name": "Fábio", "last_name": "Santos Pereira",
+        "company": "Móveis Santos", "job_title": "Diretor Comercial",
+        "phone": "48 999999999", "country": "BR", "lifecycle_stage": "mql",
+    }  # fmt: skip
+    assert contact["properties"]["rdstation_custom_fields"] == {"Tamanho da equipe": "11-50"}
+    assert contact["properties"]["rdstation_tags"] == ["cozinhas", "b2b"]
+    first, last = event.activities
+    assert (first["content"], first["channel"], first["at"]) == (
+        "ebook-cozinhas-planejadas", "paid_search", datetime(2026, 11, 20, 18, 31, 35, tzinfo=UTC))
+    assert (last["content"], last["channel"]) == ("webinar-showroom", "email")
+    assert first["id"].startswith("rdstation:c2f3d2b3-7250-4d27-97f4-eef38be32f7f:")
+    assert first["id"] != last["id"]
+
+
+def test_rdstation_conversion_ids_are_stable_and_first_equals_last_once() -> None:
+    lead = sample("rdstation_leads.json")["leads"][0]
+    lead["first_conversion"] = lead["last_conversion"]
+    (event,) = adapt("rdstation", {"leads": [lead]}, source="rd", digest=DIGEST)
+    again = _only("rdstation", sample("rdstation_leads.json"))
+    assert len(event.activities) == 1
+    assert event.activities[0]["id"] == again.activities[1]["id"]
+
+
+def test_rdstation_webhooks_api_conversion() -> None:
+    event = _only("rdstation", sample("rdstation_converted.json"))
+    assert event.error is None
+    assert (event.contact["first_name"], event.contact["last_name"]) == ("Gabriela", "Alves")
+    assert event.contact["company"] == "Alves Arquitetura"
+    assert event.contact["lifecycle_stage"] == "lead"
+    assert event.contact["properties"]["rdstation_custom_fields"] == {
+        "cf_tamanho_do_projeto": ["Grande"]}
+    (activity,) = event.activities
+    assert (activity["content"], activity["channel"], activity["at"]) == (
+        "orcamento-cozinha", "organic_search",
+        datetime(2026, 11, 30, 11, 54, 4, 254000, tzinfo=UTC))
+
+
+def test_rdstation_marked_opportunity_updates_the_contact_only() -> None:
+    data = {**sample("rdstation_converted.json"), "event_type": "WEBHOOK.MARKED_OPPORTUNITY"}
+    data["contact"]["funnel"]["opportunity"] = True
+    event = _only("rdstation", data)
+    assert event.activities == ()
+    assert event.contact["properties"]["rdstation_opportunity"] is True
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    ({"leads": [{"name": "Sem Email"}]}, "RD Station lead #0: email: required"),
+    ({"leads": ["x"]}, "RD Station lead #0: must be an object"),
+    ({"leads": [{"email": "a@b.c", "last_conversion": {"content": {}}}]},
+     "RD Station lead #0: last_conversion.created_at: required"),
+    ({"event_type": "WEBHOOK.DELETED", "contact": {}},
+     "RD Station contact: event_type: 'WEBHOOK.DELETED' is not applied"),
+])  # fmt: skip
+def test_rdstation_mapping_errors(data: Any, error: str) -> None:
+    event = adapt("rdstation", data, source="rd", digest=DIGEST)[0]
+    assert event.error is not None
+    assert event.error.startswith(error)
+
+
+@pytest.mark.parametrize(("value", "channel"), [
+    ("Busca Paga | Google", "paid_search"), ("Paid Search", "paid_search"),
+    ("Busca Orgânica", "organic_search"), ("Tráfego Direto", "direct"), ("E-mail", "email"),
+    ("Referência", "referral"), ("Redes Sociais | Facebook", "social"), ("Carrier pigeon", None),
+    (None, None),
+])  # fmt: skip
+def test_rdstation_channels(value: str | None, channel: str | None) -> None:
+    assert rd_channel(value) == channel
+
+
+@pytest.mark.parametrize(("name", "parts"), [
+    ("Ana", ("Ana", None)), (" Ana  Maria Souza ", ("Ana", "Maria Souza")), (None, (None, None)),
+])  # fmt: skip
+def test_split_name(name: str | None, parts: tuple[str | None, str | None]) -> None:
+    assert split_name(name) == parts
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+@pytest.mark.parametrize(("current", "proposed", "stage", "kept"), [
+    (None, "mql", "mql", False),
+    ("lead", "mql", "mql", False),
+    ("lead", "customer", "customer", False),
+    ("mql", "mql", None, False),
+    ("sql", "lead", None, True),
+    ("customer", "subscriber", None, True),
+    ("other", "lead", None, True),
+    ("lead", None, None, False),
+])  # fmt: skip
+def test_stage_update_only_moves_forward(current: str | None, proposed: str | None,
+                                         stage: str | None, kept: bool) -> None:  # fmt: skip
+    result, note = stage_update(current, proposed)
+    assert result == stage
+    assert (note is not None) == kept
+    if kept:
+        assert note == (f"lifecycle_stage: kept {current}; the sender's {proposed} would move "
+                        "the contact backwards")
+
+
+@given(current=st.sampled_from(ALL_STAGES), proposed=st.sampled_from(FUNNEL))
+def test_stage_update_against_the_funnel_order(current: str, proposed: str) -> None:
+    order = [str(stage) for stage in FUNNEL]
+    expected = (proposed if current != "other" and order.index(proposed) > order.index(current)
+                else None)  # fmt: skip
+    assert stage_update(str(current), str(proposed))[0] == expected
+
