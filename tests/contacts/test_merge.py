@@ -28,8 +28,10 @@ from smarketing.models import (
     Deal,
     Decision,
     LifecycleChange,
+    MergedContact,
     OwnerChange,
     SlaClock,
+    Visitor,
 )
 from tests.interchange.sample import GOOD
 
@@ -44,7 +46,7 @@ EXTRA = [
     {"type": "activity", "id": "act-s1", "contact": SURVIVOR, "kind": "page_view",
      "at": "2026-06-15T08:00:00Z", "channel": "email"},
 ]  # fmt: skip
-MOVED = (Activity, Attempt, Decision, Deal, LifecycleChange, OwnerChange)
+MOVED = (Activity, Attempt, Decision, Deal, LifecycleChange, OwnerChange, Visitor)
 
 
 def load(session: Session) -> None:
@@ -65,8 +67,20 @@ def counts(session: Session, contact_id: int) -> dict[str, int]:
     }
 
 
+ACTOR = "marta@acme.example"
+
+
 def merge(session: Session, survivor: str, duplicate: str) -> dict[str, Any]:
-    return merge_contacts_(session, survivor, duplicate, NOW, "marta@acme.example")
+    return merge_contacts_(session, survivor, duplicate, NOW, ACTOR)
+
+
+def merged_rows(session: Session) -> list[tuple[Any, ...]]:
+    rows = session.execute(
+        select(MergedContact.merged_contact_id, MergedContact.merged_email,
+               MergedContact.survivor_id, MergedContact.merged_at, MergedContact.merged_by)
+        .order_by(MergedContact.merged_contact_id)
+    ).all()  # fmt: skip
+    return [tuple(row) for row in rows]
 
 
 def test_merge_moves_everything_and_advances_the_stage(session: Session) -> None:
@@ -76,7 +90,11 @@ def test_merge_moves_everything_and_advances_the_stage(session: Session) -> None
     assert duplicate is not None
     survivor_id, duplicate_id = survivor.id, duplicate.id
     dup_created, dup_company = duplicate.created_at, duplicate.company_id
+    session.add(Visitor(id="cookie-1", contact_id=duplicate_id, first_seen_at=NOW,
+                        last_seen_at=NOW, identified_at=NOW))  # fmt: skip
+    session.flush()
     before_s, before_d = counts(session, survivor_id), counts(session, duplicate_id)
+    assert before_d["Visitor"] == 1
     assert before_d["SlaClock"] > 0
     assert before_d["Deal"] == 1
     assert before_d["Attempt"] == 1
@@ -85,7 +103,7 @@ def test_merge_moves_everything_and_advances_the_stage(session: Session) -> None
     row = merge(session, SURVIVOR.upper(), f" {DUPLICATE} ")
 
     after = counts(session, survivor_id)
-    for model in (Activity, Attempt, Decision, Deal):
+    for model in (Activity, Attempt, Decision, Deal, Visitor):
         assert after[model.__name__] == before_s[model.__name__] + before_d[model.__name__]
     # one stage change (lead -> customer) and one owner change (the duplicate's owner)
     assert after["LifecycleChange"] == (
@@ -119,9 +137,8 @@ def test_merge_moves_everything_and_advances_the_stage(session: Session) -> None
     props = row["properties"]
     assert props["booth"] == "C1"
     assert props["size"] == "xl"
-    assert props["merged_from"] == {DUPLICATE: {"booth": "B12"}}
-    assert props["merged_emails"] == [DUPLICATE]
-    assert props["merged_contact_ids"] == [duplicate_id]
+    assert props == {"booth": "C1", "size": "xl", "merged_from": {DUPLICATE: {"booth": "B12"}}}
+    assert merged_rows(session) == [(duplicate_id, DUPLICATE, survivor_id, NOW, ACTOR)]
 
     assert resolve_email(session, "Luis@Cocinas-Lopez.es") == SURVIVOR
     assert resolve_email(session, SURVIVOR) == SURVIVOR
@@ -139,10 +156,42 @@ def test_merge_never_moves_the_stage_back(session: Session) -> None:
     assert row["properties"]["booth"] == "B12"
     assert row["properties"]["merged_from"] == {SURVIVOR: {"booth": "C1"}}
     assert counts(session, survivor_id)["LifecycleChange"] == history + 1  # the moved one
-    # chained merge: the address merged earlier follows its survivor
+    # chained merge: the address merged earlier follows its survivor, in one step
+    gone = contact(session, SURVIVOR)
+    assert gone is None
+    eva = contact(session, "eva@example.org")
+    assert eva is not None
+    eva_id = eva.id
     merge(session, "eva@example.org", DUPLICATE)
     assert resolve_email(session, SURVIVOR) == "eva@example.org"
     assert resolve_email(session, DUPLICATE) == "eva@example.org"
+    assert {(row[1], row[2]) for row in merged_rows(session)} == {
+        (SURVIVOR, eva_id), (DUPLICATE, eva_id)
+    }
+
+
+def test_stale_merge_rows_give_way(session: Session) -> None:
+    """A reused id (SQLite) or an address that came back as a contact: the merge replaces
+    the rows that contradict it."""
+    load(session)
+    survivor, duplicate = contact(session, SURVIVOR), contact(session, DUPLICATE)
+    eva = contact(session, "eva@example.org")
+    assert survivor is not None
+    assert duplicate is not None
+    assert eva is not None
+    survivor_id, duplicate_id, eva_id = survivor.id, duplicate.id, eva.id
+    session.add_all([
+        MergedContact(merged_contact_id=duplicate_id, merged_email="old@example.org",
+                      survivor_id=eva_id, merged_at=NOW, merged_by="system"),
+        MergedContact(merged_contact_id=999_999, merged_email=SURVIVOR,
+                      survivor_id=eva_id, merged_at=NOW, merged_by="system"),
+    ])  # fmt: skip
+    session.flush()
+    session.expunge_all()
+
+    merge(session, SURVIVOR, DUPLICATE)
+
+    assert merged_rows(session) == [(duplicate_id, DUPLICATE, survivor_id, NOW, ACTOR)]
 
 
 def test_merge_errors(session: Session) -> None:
@@ -213,6 +262,90 @@ def test_cli_lists_and_merges(cli_url: str) -> None:
     assert DUPLICATE not in emails(cli_url)
     assert run("--json").output.strip() == "[]"
 
-    missing = run("merge", SURVIVOR, DUPLICATE, "--yes")
+    again = run("merge", SURVIVOR, DUPLICATE, "--yes")
+    assert again.exit_code == 3
+    assert f"duplicate: {DUPLICATE} was merged into {SURVIVOR}" in again.output
+    missing = run("merge", SURVIVOR, "nobody@example.org", "--yes")
     assert missing.exit_code == 3
-    assert "no contact" in missing.output
+    assert "duplicate: no contact nobody@example.org" in missing.output
+    itself = run("merge", SURVIVOR, SURVIVOR.upper(), "--yes")
+    assert itself.exit_code == 2
+    assert "merged with itself" in itself.output
+
+
+def history(session: Session, contact_id: int) -> dict[str, int]:
+    return {name: n for name, n in counts(session, contact_id).items() if name != "SlaClock"}
+
+
+def test_reimporting_after_a_merge_changes_nothing(session: Session) -> None:
+    load(session)
+    survivor = contact(session, SURVIVOR)
+    assert survivor is not None
+    survivor_id = survivor.id
+    merge(session, SURVIVOR, DUPLICATE)
+    before = history(session, survivor_id)
+    session.expunge_all()
+
+    report = import_records(session, [*GOOD, *EXTRA], now=NOW)
+
+    assert report.rejected == 0, report.rejections
+    assert report.applied["contact created"] == 0
+    assert contact(session, DUPLICATE) is None
+    assert history(session, survivor_id) == before
+
+
+def test_later_lines_for_a_merged_email_reach_the_survivor(session: Session) -> None:
+    load(session)
+    survivor = contact(session, SURVIVOR)
+    assert survivor is not None
+    survivor_id = survivor.id
+    merge(session, SURVIVOR, DUPLICATE)
+    before = history(session, survivor_id)
+    session.expunge_all()
+
+    later = [
+        {"type": "contact", "email": DUPLICATE.upper(), "created_at": "2026-06-20T10:00:00Z",
+         "first_name": "Luis", "job_title": "Owner", "lifecycle_stage": "lead",
+         "properties": {"booth": "A1", "shoe": "42"}},
+        {"type": "activity", "id": "act-later", "contact": DUPLICATE, "kind": "email_click",
+         "at": "2026-06-21T08:00:00Z", "channel": "email"},
+        {"type": "attempt", "id": "att-later", "contact": DUPLICATE, "by": "ana@acme.example",
+         "kind": "email", "at": "2026-06-22T09:00:00Z"},
+        {"type": "deal", "id": "deal-later", "contact": DUPLICATE, "amount": "900.00",
+         "status": "open", "created_at": "2026-06-22T10:00:00Z", "owner": "ana@acme.example"},
+    ]  # fmt: skip
+    report = import_records(session, later, now=NOW)
+
+    assert report.rejected == 0, report.rejections
+    assert report.applied == {"contact updated": 1, "activity created": 1,
+                              "attempt created": 1, "deal created": 1}  # fmt: skip
+    assert contact(session, DUPLICATE) is None
+    after = history(session, survivor_id)
+    for model in (Activity, Attempt, Deal):
+        assert after[model.__name__] == before[model.__name__] + 1
+    for model, key in ((Activity, "act-later"), (Attempt, "att-later"), (Deal, "deal-later")):
+        row = session.get(model, key)
+        assert row is not None
+        assert row.contact_id == survivor_id
+    refreshed = contact(session, SURVIVOR)
+    assert refreshed is not None
+    assert refreshed.job_title == "Owner"  # the survivor had none
+    assert refreshed.last_touch_at == datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
+    assert refreshed.properties["shoe"] == "42"
+    assert refreshed.properties["booth"] == "C1"  # the survivor's value wins
+    assert refreshed.properties["merged_from"][DUPLICATE] == {"booth": "A1"}
+
+    again = import_records(session, later, now=NOW)
+    assert again.rejected == 0, again.rejections
+    assert again.applied["contact unchanged"] == 1
+    assert history(session, survivor_id) == after
+
+
+def test_unknown_emails_are_still_refused(session: Session) -> None:
+    load(session)
+    report = import_records(session, [
+        {"type": "activity", "id": "act-x", "contact": "nobody@example.org", "kind": "page_view",
+         "at": "2026-06-21T08:00:00Z"},
+    ], now=NOW)  # fmt: skip
+    assert report.rejected == 1
+    assert "unknown contact 'nobody@example.org'" in report.rejections[0].reason

@@ -50,12 +50,17 @@ def list_command(
 
 @duplicates_app.command("merge")
 def merge_command(
-    survivor: str = typer.Argument(..., help="Email of the contact that stays."),
-    duplicate: str = typer.Argument(..., help="Email of the contact merged into it and removed."),
+    survivor: str = typer.Argument(..., help="Email (or id) of the contact that stays."),
+    duplicate: str = typer.Argument(
+        ..., help="Email (or id) of the contact merged into it and removed."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     actor: str = typer.Option("system", "--by", help="Who merges (recorded in the history)."),
 ) -> None:
-    """Move everything of DUPLICATE to SURVIVOR and delete DUPLICATE."""
+    """Move everything of DUPLICATE to SURVIVOR and delete DUPLICATE.
+
+    Later events addressed to DUPLICATE's email or id reach SURVIVOR.
+    """
     if not yes:
         typer.confirm(
             f"Merge {duplicate} into {survivor}? {duplicate} will be deleted", abort=True
@@ -63,9 +68,10 @@ def merge_command(
     workspace = open_workspace()
     try:
         with transaction(workspace.sessions) as session:
-            row = merge(session, survivor, duplicate, utcnow(), actor)
+            result = merge(session, survivor, duplicate, utcnow(), actor)
     except (NotFoundError, ValidationError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2 if isinstance(exc, ValidationError) else 3) from None
-    typer.echo(f"Merged {duplicate.strip().lower()} into {row['email']} "
+    row = result.survivor
+    typer.echo(f"Merged {result.merged_email} into {row['email']} "
                f"(stage {row['lifecycle_stage']}).")  # fmt: skip

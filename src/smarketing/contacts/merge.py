@@ -1,17 +1,17 @@
 """Merge a duplicate contact into a survivor, keeping every fact of both.
 
-`merge_contacts` moves the duplicate's activities, attempts, decisions, deals and its
-lifecycle and owner history to the survivor, fills the survivor's empty fields, merges
-properties, advances the survivor's stage when the duplicate was further along (through
-the lifecycle service), deletes the duplicate and recomputes the survivor's SLA clocks.
+`merge_contacts` moves the duplicate's activities, attempts, decisions, deals, identified
+website visitors and its lifecycle and owner history to the survivor, fills the
+survivor's empty fields, merges properties, advances the survivor's stage when the
+duplicate was further along (through the lifecycle service), deletes the duplicate and
+recomputes the survivor's SLA clocks.
 It never commits: the edge does.
 
-Merged emails and ids are kept in the survivor's `properties` under "merged_emails" and
-"merged_contact_ids" until a table of merged ids exists. `resolve_email` maps a merged
-email to its survivor; the importer should call it on every contact reference (the
-`contact` field of activity, stage_change, assignment, attempt, decision and deal lines,
-and the email of a contact line) so later events for the merged address reach the
-survivor.
+Each merge is recorded in `merged_contacts` (the duplicate's id and email -> survivor, who
+and when). Rows that named the duplicate as their survivor are re-pointed at the new
+survivor, so a chain of merges resolves in one lookup. The ingestion paths (API, tracking,
+webhooks, the interchange importer) read that table so later events addressed to a merged
+email or id reach the survivor; `resolve_email` does the same for one address.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.ownership import assign_owner
@@ -33,20 +33,21 @@ from smarketing.models import (
     Deal,
     Decision,
     LifecycleChange,
+    MergedContact,
     OwnerChange,
     SlaClock,
+    Visitor,
 )
 
-MERGED_EMAILS = "merged_emails"
-MERGED_IDS = "merged_contact_ids"
+#: Where the duplicate's conflicting property values are kept, by its email.
 MERGED_FROM = "merged_from"
-_BOOKKEEPING = (MERGED_EMAILS, MERGED_IDS, MERGED_FROM)
 
 #: Descriptive fields: the survivor keeps its value, an empty one is filled from the duplicate.
 FILLABLE = ("first_name", "last_name", "phone", "job_title", "company_id", "country",
             "persona_id", "product_line_id")  # fmt: skip
-#: History rows that follow the person; `source` "contact" marks a contact's initial row.
-_MOVED = (Activity, Attempt, Decision, Deal, LifecycleChange, OwnerChange)
+#: Rows that follow the person (identified website visitors too, so their later tracked
+#: events reach the survivor); `source` "contact" marks a contact's initial history row.
+_MOVED = (Activity, Attempt, Decision, Deal, LifecycleChange, OwnerChange, Visitor)
 #: The duplicate's initial-state history rows are relabelled: the survivor has its own.
 MERGED_SOURCE = "merged"
 
@@ -75,6 +76,7 @@ def merge_contacts(
     survivor_id, duplicate_id = survivor["id"], duplicate["id"]
 
     _move_history(session, survivor_id, duplicate_id)
+    record_merge(session, survivor, duplicate, now, actor)
 
     values = merged_values(survivor, duplicate)
     session.execute(update(Contact).where(Contact.id == survivor_id).values(**values))
@@ -91,6 +93,32 @@ def merge_contacts(
 
     recompute_clocks(session, [survivor_id], now)
     return _load(session, survivor["email"])
+
+
+def record_merge(
+    session: Session, survivor: dict[str, Any], duplicate: dict[str, Any], now: datetime,
+    actor: str,
+) -> None:
+    """Send the duplicate's id and email, and everything merged into it before, to the
+    survivor.
+
+    Stale rows give way: one for the duplicate's id (SQLite may give a deleted contact's
+    id to a new one) or email, and one for the survivor's email (a live address is not a
+    merged one).
+    """
+    session.execute(delete(MergedContact).where(or_(
+        MergedContact.merged_contact_id == duplicate["id"],
+        MergedContact.merged_email.in_([duplicate["email"], survivor["email"]]),
+    )))  # fmt: skip
+    session.execute(
+        update(MergedContact)
+        .where(MergedContact.survivor_id == duplicate["id"])
+        .values(survivor_id=survivor["id"])
+    )
+    session.execute(insert(MergedContact).values(
+        merged_contact_id=duplicate["id"], merged_email=duplicate["email"],
+        survivor_id=survivor["id"], merged_at=now, merged_by=actor,
+    ))  # fmt: skip
 
 
 def _move_history(session: Session, survivor_id: int, duplicate_id: int) -> None:
@@ -127,43 +155,44 @@ def merged_values(survivor: dict[str, Any], duplicate: dict[str, Any]) -> dict[s
                       last_touch_channel=duplicate["last_touch_channel"],
                       last_touch_campaign_id=duplicate["last_touch_campaign_id"])  # fmt: skip
     values["properties"] = merged_properties(
-        survivor["properties"] or {}, duplicate["properties"] or {},
-        duplicate["email"], duplicate["id"],
-    )  # fmt: skip
+        survivor["properties"] or {}, duplicate["properties"] or {}, duplicate["email"]
+    )
+    return values
+
+
+def filled_values(
+    survivor: dict[str, Any], incoming: dict[str, Any], incoming_email: str
+) -> dict[str, Any]:
+    """What a later description of a merged contact adds to its survivor (pure): the
+    survivor's empty fields, and the properties it lacks (conflicts under merged_from)."""
+    values = {
+        name: incoming[name] for name in FILLABLE
+        if survivor[name] in (None, "") and incoming.get(name) not in (None, "")
+    }  # fmt: skip
+    properties = merged_properties(
+        survivor["properties"] or {}, incoming.get("properties") or {}, incoming_email
+    )
+    if properties != (survivor["properties"] or {}):
+        values["properties"] = properties
     return values
 
 
 def merged_properties(
-    survivor: dict[str, Any], duplicate: dict[str, Any], duplicate_email: str, duplicate_id: int
+    survivor: dict[str, Any], duplicate: dict[str, Any], duplicate_email: str
 ) -> dict[str, Any]:
     """Survivor wins conflicts; the duplicate's conflicting values go under merged_from."""
-    result = {k: v for k, v in duplicate.items() if k not in _BOOKKEEPING}
-    result.update({k: v for k, v in survivor.items() if k not in _BOOKKEEPING})
+    result = {k: v for k, v in duplicate.items() if k != MERGED_FROM}
+    result.update({k: v for k, v in survivor.items() if k != MERGED_FROM})
     conflicts = {
         k: v for k, v in duplicate.items()
-        if k not in _BOOKKEEPING and k in survivor and survivor[k] != v
+        if k != MERGED_FROM and k in survivor and survivor[k] != v
     }  # fmt: skip
     merged_from = {**duplicate.get(MERGED_FROM, {}), **survivor.get(MERGED_FROM, {})}
     if conflicts:
         merged_from[duplicate_email] = conflicts
     if merged_from:
         result[MERGED_FROM] = merged_from
-    result[MERGED_EMAILS] = _union(
-        survivor.get(MERGED_EMAILS, []), [duplicate_email], duplicate.get(MERGED_EMAILS, [])
-    )
-    result[MERGED_IDS] = _union(
-        survivor.get(MERGED_IDS, []), [duplicate_id], duplicate.get(MERGED_IDS, [])
-    )
     return result
-
-
-def _union(*lists: list[Any]) -> list[Any]:
-    seen: list[Any] = []
-    for items in lists:
-        for item in items:
-            if item not in seen:
-                seen.append(item)
-    return seen
 
 
 def furthest_stage(a: Stage, b: Stage) -> Stage:
@@ -200,23 +229,22 @@ def _forget_cached(session: Session, ids: tuple[int, ...]) -> None:
 
 
 def resolve_email(session: Session, email: str) -> str:
-    """The email to file events for `email` under: the survivor's when it was merged.
+    """The email to file events for `email` under: its survivor's when it was merged.
 
-    Returns `email` (normalized) when it is a live contact or unknown. Until merged ids
-    have a table of their own this scans the contacts' properties text with LIKE, a full
-    table scan: fine for an occasional lookup, too slow for every imported line at scale.
+    Returns `email` (normalized) when it is a live contact or unknown.
     """
     wanted = _normalize(email)
-    live = session.execute(select(Contact.id).where(Contact.email == wanted)).first()
-    if live is not None:
+    if session.execute(select(Contact.id).where(Contact.email == wanted)).first() is not None:
         return wanted
-    needle = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    candidates = session.execute(
-        select(Contact.email, Contact.properties)
-        .where(cast(Contact.properties, String).like(f'%"{needle}"%', escape="\\"))
-        .order_by(Contact.id)
-    ).all()
-    for survivor_email, properties in candidates:
-        if wanted in (properties or {}).get(MERGED_EMAILS, []):
-            return str(survivor_email)
-    return wanted
+    survivor = session.execute(
+        select(Contact.email).join(MergedContact, MergedContact.survivor_id == Contact.id)
+        .where(MergedContact.merged_email == wanted)
+    ).scalar_one_or_none()  # fmt: skip
+    return survivor or wanted
+
+
+def merged_into(session: Session, ref: int | str) -> MergedContact | None:
+    """The merge record of a merged contact id or email, if it was merged."""
+    column = MergedContact.merged_contact_id if isinstance(ref, int) else MergedContact.merged_email
+    value = ref if isinstance(ref, int) else _normalize(ref)
+    return session.execute(select(MergedContact).where(column == value)).scalar_one_or_none()

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from smarketing.contacts.merge import filled_values
 from smarketing.contacts.ownership import assign_owner
 from smarketing.core.errors import ValidationError
 from smarketing.interchange import records as r
@@ -451,6 +452,9 @@ class Importer:
         if existing is not None:
             self._check_same_origin(existing[0], existing[1], rec, owner_id)
             return update_if_changed(self.session, Contact, Contact.id == existing[0], values)
+        survivor_id = self.keys.survivor_id(rec.email)
+        if survivor_id is not None:
+            return self._fill_survivor(survivor_id, rec.email, values)
         contact_id = connection.execute(_INSERT_CONTACT, {
             "email": rec.email, "created_at": rec.created_at,
             "lifecycle_stage": rec.lifecycle_stage, "stage_entered_at": rec.created_at,
@@ -466,11 +470,24 @@ class Importer:
                          source="contact")  # fmt: skip
         return "created"
 
+    def _fill_survivor(self, survivor_id: int, email: str, values: dict[str, Any]) -> str:
+        """A line for a merged email describes the survivor: it fills what the survivor
+        lacks, as the merge did, and never recreates the merged contact."""
+        survivor = self.session.execute(
+            select(Contact.__table__).where(Contact.id == survivor_id)
+        ).mappings().one()  # fmt: skip
+        changes = filled_values(dict(survivor), values, email)
+        if not changes:
+            return "unchanged"
+        return update_if_changed(self.session, Contact, Contact.id == survivor_id, changes)
+
     def _check_same_origin(
         self, contact_id: int, created_at: datetime, rec: r.ContactRecord, owner_id: int | None
     ) -> None:
-        """A known contact's creation facts are history: they may not change on re-import."""
-        if created_at != rec.created_at:
+        """A known contact's creation facts are history: they may not change on re-import.
+        A merge may have moved created_at earlier (the duplicate's): the later one is fine."""
+        merged_earlier = created_at < rec.created_at and self.keys.is_survivor(contact_id)
+        if created_at != rec.created_at and not merged_earlier:
             raise ValidationError(
                 f"{rec.email} already exists, created at {created_at.isoformat()}; "
                 "created_at cannot change"

@@ -17,6 +17,7 @@ from smarketing.models import (
     Campaign,
     Company,
     Contact,
+    MergedContact,
     Persona,
     ProductLine,
     Team,
@@ -24,6 +25,12 @@ from smarketing.models import (
 )
 
 _CONTACT_ID = select(Contact.id).where(Contact.email == bindparam("b_email"))
+_SURVIVOR_ID = select(MergedContact.survivor_id).where(
+    MergedContact.merged_email == bindparam("b_email")
+)
+_IS_SURVIVOR = select(MergedContact.merged_contact_id).where(
+    MergedContact.survivor_id == bindparam("b_contact")
+).limit(1)
 _COMPANY_BY_DOMAIN = select(Company.id).where(Company.domain == bindparam("b_ref"))
 _COMPANY_BY_NAME = (
     select(Company.id).where(Company.name == bindparam("b_ref")).order_by(Company.id).limit(1)
@@ -140,17 +147,32 @@ class Keys:
         raise Missing(f"unknown company {ref!r}: define it on an earlier line")
 
     def contact_id(self, email: str) -> int:
-        """The id of a known contact. The last one is remembered: a contact's story comes
-        in consecutive lines."""
+        """The id of a known contact, or of the survivor it was merged into. The last one
+        is remembered: a contact's story comes in consecutive lines."""
         if self._last_contact is not None and self._last_contact[0] == email:
             return self._last_contact[1]
         found = self.session.connection().execute(
             _CONTACT_ID, {"b_email": email}
         ).scalar_one_or_none()
         if found is None:
+            found = self.survivor_id(email)
+        if found is None:
             raise Missing(f"unknown contact {email!r}: define it on an earlier line")
         self._last_contact = (email, found)
         return found
+
+    def survivor_id(self, email: str) -> int | None:
+        """The contact a merged `email` now lives in; None when it was never merged.
+        Asked only after the contacts table missed, so known emails cost nothing more."""
+        found: int | None = self.session.connection().execute(
+            _SURVIVOR_ID, {"b_email": email}
+        ).scalar_one_or_none()
+        return found
+
+    def is_survivor(self, contact_id: int) -> bool:
+        """True when another contact was merged into this one."""
+        found = self.session.connection().execute(_IS_SURVIVOR, {"b_contact": contact_id})
+        return found.first() is not None
 
     def actor(self, by: str | None) -> str:
         """`system`, or the email of a known user."""

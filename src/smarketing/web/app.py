@@ -75,8 +75,10 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.public_router)
     badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
-    for router in (pages.router, sla_pages.router, followup_pages.router, notify_pages.router,
-                   duplicates_pages.router, apikeys_pages.router, ingest_pages.router):
+    # duplicates_pages before pages: /contacts/duplicates is not a contact's email.
+    for router in (duplicates_pages.router, pages.router, sla_pages.router,
+                   followup_pages.router, notify_pages.router, apikeys_pages.router,
+                   ingest_pages.router):
         app.include_router(router, dependencies=badge)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
                    campaigns_api.router, deals_api.router, ingest_api.router,
