@@ -1,6 +1,9 @@
 """The web edge of API keys: the FastAPI dependencies `ReadKey` and `WriteKey`.
 
 A client sends its key as ``Authorization: Bearer smk_...`` (or ``X-API-Key``).
+A key found valid is remembered by this process for `CACHE_SECONDS`, so a busy client
+does not cost a database read per request; a revocation therefore takes effect within
+that time.
 Authentication runs in its own short transaction before the endpoint touches the
 database, so a GET stays read-only and the key's ``last_used_at`` (refreshed at most
 every few minutes) never contends with the request's own writes.
@@ -8,18 +11,21 @@ every few minutes) never contends with the request's own writes.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from smarketing.apikeys.domain import allows
+from smarketing.apikeys.domain import allows, hash_key
 from smarketing.apikeys.service import KeyRefused, authenticate, needs_last_used_update
 from smarketing.core.database import transaction
 from smarketing.models import ApiKey
 from smarketing.web.deps import get_now, get_workspace
 
+CACHE_SECONDS = 10.0
+_CACHE_MAX = 1000
 HOW_TO = ("send 'Authorization: Bearer <key>'; an admin creates keys with "
           "`smarketing api-keys create`")
 
@@ -51,6 +57,29 @@ def _principal(request: Request, scope: str) -> ApiPrincipal:
     if plaintext is None:
         raise HTTPException(401, detail=f"no API key: {HOW_TO}",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    principal = _remembered(request, plaintext) or _look_up(request, plaintext)
+    if not allows(principal.scope, scope):
+        raise HTTPException(403, detail=f"API key {principal.prefix} has scope "
+                                        f"{principal.scope!r}; this needs {scope!r}")  # fmt: skip
+    return principal
+
+
+def _cache(request: Request) -> dict[str, tuple[ApiPrincipal, float]]:
+    state = request.app.state
+    if getattr(state, "api_key_cache", None) is None:
+        state.api_key_cache = {}
+    cache: dict[str, tuple[ApiPrincipal, float]] = state.api_key_cache
+    return cache
+
+
+def _remembered(request: Request, plaintext: str) -> ApiPrincipal | None:
+    entry = _cache(request).get(hash_key(plaintext))
+    if entry is None or entry[1] < time.monotonic():
+        return None
+    return entry[0]
+
+
+def _look_up(request: Request, plaintext: str) -> ApiPrincipal:
     now = get_now(request)
     sessions = get_workspace(request).sessions
     try:
@@ -61,11 +90,12 @@ def _principal(request: Request, scope: str) -> ApiPrincipal:
     except KeyRefused as exc:
         raise HTTPException(401, detail=f"{exc}; {HOW_TO}",
                             headers={"WWW-Authenticate": "Bearer"}) from None  # fmt: skip
-    if not allows(principal.scope, scope):
-        raise HTTPException(403, detail=f"API key {principal.prefix} has scope "
-                                        f"{principal.scope!r}; this needs {scope!r}")  # fmt: skip
     if stale:
         _touch(request, principal.key_id, now)
+    cache = _cache(request)
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[hash_key(plaintext)] = (principal, time.monotonic() + CACHE_SECONDS)
     return principal
 
 

@@ -301,7 +301,9 @@ def _store(session: Session, valid: list[_Valid]) -> dict[int, ItemResult]:
         results[entry.index] = ItemResult(entry.index, entry.id, "created",
                                           contact_id=entry.contact_id)  # fmt: skip
     if rows:
-        session.execute(insert_ignoring_duplicates(session, Activity), rows)
+        # Core executemany on the table: one statement for every row (the ORM's bulk insert
+        # would split the rows into groups by which values are None).
+        session.connection().execute(insert_ignoring_duplicates(session, Activity.__table__), rows)
         _touch_contacts(session, [v for v in valid if results[v.index].status == "created"])
     return results
 

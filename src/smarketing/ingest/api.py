@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from smarketing.apikeys.auth import WriteKey
 from smarketing.core.database import transaction
 from smarketing.ingest.activities import ActivityIn, BatchResult, ingest_activities
+from smarketing.ingest.writer import ActivityWriter
 from smarketing.web.deps import get_now, get_workspace
 
 PREFIX = "/api/v1"
@@ -91,13 +92,22 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def _ingest(request: Request, items: list[Any], source: str, key: str | None, batch: bool) -> (
+def _ingest_batch(request: Request, items: list[Any], source: str, key: str | None) -> (
     BatchResult
 ):
     """Runs in a worker thread: one transaction, committed before the answer is sent."""
     with transaction(get_workspace(request).sessions) as session:
         return ingest_activities(session, items, source=source, now=get_now(request),
-                                 idempotency_key=key, batch=batch)  # fmt: skip
+                                 idempotency_key=key)  # fmt: skip
+
+
+def activity_writer(request: Request) -> ActivityWriter:
+    """The app's group-commit writer for single activities, made on first use."""
+    state = request.app.state
+    if getattr(state, "activity_writer", None) is None:
+        state.activity_writer = ActivityWriter(get_workspace(request).sessions, state.clock)
+    writer: ActivityWriter = state.activity_writer
+    return writer
 
 
 def _refused(exc: RequestRefused) -> Response:
@@ -142,11 +152,15 @@ async def post_activity(request: Request, key: WriteKey) -> Response:
         idem = idempotency_key(request)
     except RequestRefused as exc:
         return _refused(exc)
-    result = (await run_in_threadpool(_ingest, request, [body], key.actor, idem, False)).items[0]
+    if idem is not None and "id" not in body:
+        body = {**body, "id": idem}
+    result = await activity_writer(request).submit(body, key.actor)
     if result.status == "rejected":
         return json_response({"detail": result.reason, "id": result.id,
                               "quarantine_id": result.quarantine_id}, 422)  # fmt: skip
-    return json_response(result.as_dict(), 201 if result.status == "created" else 200)
+    answer = result.as_dict()
+    answer.pop("index", None)
+    return json_response(answer, 201 if result.status == "created" else 200)
 
 
 @router.post("/activities/batch", openapi_extra=_BATCH_DOC, responses={
@@ -174,5 +188,5 @@ async def post_activity_batch(request: Request, key: WriteKey) -> Response:
         idem = idempotency_key(request)
     except RequestRefused as exc:
         return _refused(exc)
-    result = await run_in_threadpool(_ingest, request, items, key.actor, idem, True)
+    result = await run_in_threadpool(_ingest_batch, request, items, key.actor, idem)
     return json_response(result.as_dict())

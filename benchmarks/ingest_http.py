@@ -1,0 +1,295 @@
+"""Benchmark: activity ingestion through the HTTP API, against a raw sqlite3 baseline.
+
+    .venv/bin/python benchmarks/ingest_http.py --events 1000000 --repeat 3
+    .venv/bin/python benchmarks/ingest_http.py --events 1000000 --database postgresql
+
+Each run makes a fresh workspace (a SQLite file in a temporary directory, or a fresh
+PostgreSQL database), loads CONTACTS contacts and two campaigns, creates an API key and
+starts `smarketing serve --no-jobs` (uvicorn, one process) on a free port. Then:
+
+1. batch: EVENTS activities, each with its own id (idempotency on: the server checks
+   every id), sent as POST /api/v1/activities/batch with 1,000 items per request over
+   CLIENTS keep-alive connections. The request bodies are serialized before the clock
+   starts, so the figure is the server's rate. Reported as events per second, with the
+   check that the table holds exactly EVENTS new rows.
+2. baseline (SQLite only): the same rows inserted with the standard library's sqlite3
+   `executemany` into a table of the same shape (primary key and index) in a fresh file,
+   in one transaction per 1,000 rows, in the same run: the ratio of the two rates is the
+   figure that matters on a shared machine.
+3. single: POST /api/v1/activities one event per request at a fixed arrival rate (RATE
+   per second, open loop: latency counts from the scheduled send time, so a slow server
+   cannot hide its queueing) for SECONDS; reports p50/p99/max latency.
+
+Prints one JSON object per run and the medians at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import sqlalchemy as sa
+
+from smarketing.apikeys.service import create_key
+from smarketing.core.database import make_engine, make_session_factory, migrate, transaction
+from smarketing.models import Contact
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BATCH = 1000
+START = datetime(2026, 1, 1, tzinfo=UTC)
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+KINDS = ("page_view", "email_open", "email_click", "content_download", "form_submit")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    name = f"smarketing_bench_{os.getpid()}"
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed(url: str, contacts: int) -> str:
+    """Migrate, load contacts and campaigns; returns a write API key."""
+    engine = make_engine(url)
+    migrate(engine)
+    sessions = make_session_factory(engine)
+    from smarketing.interchange.service import import_records
+
+    with transaction(sessions) as session:
+        import_records(session, [
+            {"type": "campaign", "key": "webinar", "name": "Webinar", "channel": "email"},
+            {"type": "campaign", "key": "fair", "name": "Fair", "channel": "event"},
+        ], now=START)  # fmt: skip
+        session.execute(sa.insert(Contact), [
+            {"email": contact_email(n), "lifecycle_stage": "lead", "stage_entered_at": START,
+             "created_at": START, "properties": {}} for n in range(contacts)
+        ])  # fmt: skip
+        key = create_key(session, "benchmark", "write", "benchmark", START).plaintext
+    engine.dispose()
+    return key
+
+
+def contact_email(n: int) -> str:
+    return f"person{n}@company{n % 997}.example"
+
+
+def event(n: int, contacts: int, run: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": f"{run}-{n}", "email": contact_email(n % contacts), "kind": KINDS[n % len(KINDS)],
+        "at": (START + timedelta(seconds=n)).isoformat(),
+        "url": f"https://acme.example/p/{n % 50}",
+    }  # fmt: skip
+    if n % 10 == 0:
+        item["campaign"] = "webinar"
+    return item
+
+
+@contextmanager
+def server(url: str) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "SMARKETING_DATABASE_URL": url, "SMARKETING_SECRET_KEY": "bench"}
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [str(BIN / "smarketing"), "serve", "--no-jobs", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def send_batches(base: str, key: str, bodies: list[bytes], clients: int) -> float:
+    """POST every body over `clients` connections; seconds taken. Fails on any non-200."""
+    host, port = base.removeprefix("http://").split(":")
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    errors: list[str] = []
+
+    def worker(share: list[bytes]) -> None:
+        connection = HTTPConnection(host, int(port), timeout=120)
+        for body in share:
+            connection.request("POST", "/api/v1/activities/batch", body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            if response.status != 200 or orjson.loads(data)["rejected"]:
+                errors.append(f"{response.status}: {data[:300]!r}")
+                return
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(bodies[i::clients],)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"batch ingestion failed: {errors[0]}")
+    return elapsed
+
+
+def baseline_sqlite(rows: list[tuple[Any, ...]]) -> float:
+    """The same rows into a same-shaped table with sqlite3 executemany; seconds taken."""
+    with tempfile.TemporaryDirectory() as tmp:
+        connection = sqlite3.connect(Path(tmp) / "raw.db")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE activities (id VARCHAR(200) PRIMARY KEY, contact_id INTEGER NOT NULL,"
+            " kind VARCHAR(32) NOT NULL, at DATETIME NOT NULL, channel VARCHAR(32),"
+            " campaign_id INTEGER, url TEXT, content TEXT, properties JSON NOT NULL)")
+        connection.execute("CREATE INDEX ix_activities_contact_at ON activities (contact_id, at)")
+        connection.execute("CREATE INDEX ix_activities_campaign ON activities (campaign_id)")
+        started = time.perf_counter()
+        for start in range(0, len(rows), BATCH):
+            with connection:
+                connection.executemany(
+                    "INSERT INTO activities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows[start:start + BATCH])  # fmt: skip
+        elapsed = time.perf_counter() - started
+        connection.close()
+    return elapsed
+
+
+def raw_rows(events: list[dict[str, Any]], contacts: int) -> list[tuple[Any, ...]]:
+    return [(e["id"], n % contacts + 1, e["kind"], e["at"].replace("+00:00", ""), None,
+             1 if "campaign" in e else None, e["url"], None, "{}")
+            for n, e in enumerate(events)]  # fmt: skip
+
+
+async def single_events(base: str, key: str, rate: int, seconds: int, contacts: int) -> (
+    list[float]
+):
+    """Open-loop load: one POST every 1/rate s; latencies (s) from the scheduled instant."""
+    total = rate * seconds
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
+                                 timeout=60) as client:  # fmt: skip
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def one(n: int) -> None:
+            scheduled = started + n / rate
+            await asyncio.sleep(max(0.0, scheduled - loop.time()))
+            body = orjson.dumps(event(n, contacts, "single"))
+            response = await client.post("/api/v1/activities", content=body,
+                                         headers={"Content-Type": "application/json"})
+            if response.status_code != 201:
+                raise SystemExit(f"single event failed: {response.status_code} {response.text}")
+            latencies.append(loop.time() - scheduled)
+
+        await asyncio.gather(*(one(n) for n in range(total)))
+    return latencies
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def count_activities(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        total = connection.execute(sa.text("SELECT count(*) FROM activities")).scalar_one()
+    engine.dispose()
+    return int(total)
+
+
+def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
+    events = [event(n, args.contacts, f"r{run}") for n in range(args.events)]
+    bodies = [orjson.dumps({"items": events[i:i + BATCH]}) for i in range(0, len(events), BATCH)]
+    result: dict[str, Any] = {"database": args.database, "events": args.events,
+                              "clients": args.clients}  # fmt: skip
+    with fresh_database(args.database) as url:
+        key = seed(url, args.contacts)
+        with server(url) as base:
+            elapsed = send_batches(base, key, bodies, args.clients)
+            result["batch_events_per_s"] = round(args.events / elapsed)
+            if args.rate:
+                latencies = asyncio.run(
+                    single_events(base, key, args.rate, args.seconds, args.contacts))
+                result.update(
+                    single_rate=args.rate, single_requests=len(latencies),
+                    single_p50_ms=round(percentile(latencies, 50) * 1000, 1),
+                    single_p99_ms=round(percentile(latencies, 99) * 1000, 1),
+                    single_max_ms=round(max(latencies) * 1000, 1),
+                )  # fmt: skip
+        stored = count_activities(url)
+        expected = args.events + (args.rate * args.seconds if args.rate else 0)
+        if stored != expected:
+            raise SystemExit(f"expected {expected} activities stored, found {stored}")
+    if args.database == "sqlite":
+        raw = baseline_sqlite(raw_rows(events, args.contacts))
+        result["raw_sqlite_rows_per_s"] = round(args.events / raw)
+        result["ratio_to_raw"] = round(result["batch_events_per_s"] / result[
+            "raw_sqlite_rows_per_s"], 3)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--rate", type=int, default=500, help="single events per s (0: skip)")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    results = []
+    for run in range(args.repeat):
+        results.append(run_once(args, run))
+        print(json.dumps(results[-1]), flush=True)  # noqa: T201
+    keys = [k for k, v in results[0].items() if isinstance(v, float | int) and k not in (
+        "events", "clients", "single_rate", "single_requests")]
+    medians = {k: statistics.median(r[k] for r in results) for k in keys}
+    print(json.dumps({"median_of": len(results), **medians}))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
