@@ -20,7 +20,24 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from smarketing.apikeys.auth import ReadKey, WriteKey
-from smarketing.campaigns.api_common import (
+from smarketing.contacts.repository import names
+from smarketing.contacts.service import contact_story
+from smarketing.core.errors import ValidationError
+from smarketing.ingest.contacts_upsert import CONTACT_FIELDS, UpsertResult, upsert_contact
+from smarketing.ingest.quarantine import register_replayer
+from smarketing.interchange import records as r
+from smarketing.interchange.records import normalize_email
+from smarketing.lifecycle.domain import ALL_STAGES
+from smarketing.models import (
+    Campaign,
+    Company,
+    Contact,
+    MergedContact,
+    Persona,
+    ProductLine,
+    User,
+)
+from smarketing.web.api_common import (
     PREFIX,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -39,23 +56,6 @@ from smarketing.campaigns.api_common import (
     page_json,
     rejected,
     upserted,
-)
-from smarketing.contacts.repository import names
-from smarketing.contacts.service import contact_story
-from smarketing.core.errors import ValidationError
-from smarketing.ingest.contacts_upsert import CONTACT_FIELDS, UpsertResult, upsert_contact
-from smarketing.ingest.quarantine import register_replayer
-from smarketing.interchange import records as r
-from smarketing.interchange.records import normalize_email
-from smarketing.lifecycle.domain import ALL_STAGES
-from smarketing.models import (
-    Campaign,
-    Company,
-    Contact,
-    MergedContact,
-    Persona,
-    ProductLine,
-    User,
 )
 from smarketing.web.deps import DbSession, Now
 from smarketing.web.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_request

@@ -47,7 +47,7 @@ class ContactIn(BaseModel):
     email: Annotated[str, Field(max_length=320)]
     first_name: Annotated[str, Field(max_length=100)] | None = None
     last_name: Annotated[str, Field(max_length=100)] | None = None
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
     job_title: Short | None = None
     company: Annotated[str, Field(max_length=255)] | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
@@ -80,6 +80,11 @@ def parse_contact(data: Any) -> ContactIn:
         contact.email = normalize_email(contact.email)
     except ValueError as exc:
         raise ValidationError(f"email: {exc}") from None
+    if contact.owner is not None:
+        try:
+            contact.owner = normalize_email(contact.owner)
+        except ValueError as exc:
+            raise ValidationError(f"owner: {exc}") from None
     if contact.lifecycle_stage is not None and contact.lifecycle_stage not in ALL_STAGES:
         raise ValidationError(f"lifecycle_stage: must be one of {', '.join(ALL_STAGES)}, "
                               f"got {contact.lifecycle_stage!r}")  # fmt: skip
@@ -193,7 +198,7 @@ def _patch(session: Session, importer: Importer, existing: Any, contact: Contact
         changed |= lifecycle.change_stage(session, contact_id, contact.lifecycle_stage, at,
                                           actor) is not None  # fmt: skip
     if contact.owner:
-        new_owner = importer.keys.users.get(normalize_email(contact.owner))
+        new_owner = importer.keys.users.get(contact.owner)
         if new_owner is not None and new_owner != owner_id:
             assign_owner(session, contact_id, new_owner, now, actor, None)
             _recompute_clocks(session, contact_id, now)

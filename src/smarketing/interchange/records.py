@@ -274,7 +274,7 @@ class CompanyRecord(Record):
     name: Text | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
     industry: str | None = None
-    employees: Annotated[int, Field(ge=0)] | None = None
+    employees: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     owner: Email | None = None
 
     @model_validator(mode="after")

@@ -68,6 +68,9 @@ async def api_validation_error(request: Request, exc: Exception) -> Response:
         return await request_validation_exception_handler(request, exc)
     reasons = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            reasons.append(f"body: not valid JSON ({error.get('ctx', {}).get('error', 'invalid')})")
+            continue
         where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
         reasons.append(f"{where}: {error.get('msg', 'invalid')}")
     return JSONResponse({"detail": "; ".join(reasons) or "invalid request"}, status_code=422)

@@ -1,0 +1,111 @@
+"""Campaigns and their cost lines written and read through the API.
+
+A campaign is upserted by its key and a cost line is the interchange `cost` record, so
+both behave exactly like a line of `smarketing import`: a campaign POST carries the
+whole campaign (fields left out are cleared), and a cost line is its own identity
+(campaign, day, amount, currency, note), so sending it again changes nothing. Rejected
+writes are replayed from the quarantine by the replayers at the end. Never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smarketing.campaigns import repository as repo
+from smarketing.contacts.repository import names
+from smarketing.core.errors import ValidationError
+from smarketing.ingest.quarantine import register_replayer
+from smarketing.interchange import records as r
+from smarketing.models import Campaign, CostEntry, ProductLine
+from smarketing.web.api_common import (
+    apply_record,
+    check_body,
+    day,
+    money,
+    workspace_currency,
+)
+
+CAMPAIGN_FIELDS = ("key", "name", "channel", "product_line", "cost", "currency", "starts_on",
+                   "ends_on", "utm_source", "utm_medium", "utm_campaign")  # fmt: skip
+COST_FIELDS = ("on", "amount", "currency", "note")
+
+
+def upsert_campaign(session: Session, body: Any) -> tuple[Campaign, str]:
+    """Create or replace the campaign `body` describes; (campaign, outcome)."""
+    data = check_body(body, CAMPAIGN_FIELDS)
+    record, outcome = apply_record(session, "campaign", data, CAMPAIGN_FIELDS)
+    assert isinstance(record, r.CampaignRecord)  # noqa: S101 - parsed as a campaign
+    campaign = repo.campaign_by_key(session, record.key)
+    assert campaign is not None  # noqa: S101 - just written
+    session.refresh(campaign)
+    return campaign, outcome
+
+
+def add_cost(session: Session, campaign_key: str, body: Any) -> tuple[CostEntry, str]:
+    """Record one cost line of a campaign; a line already recorded is `unchanged`."""
+    data = check_body(body, COST_FIELDS)
+    record, outcome = apply_record(session, "cost", {**data, "campaign": campaign_key},
+                                   ("campaign", *COST_FIELDS))  # fmt: skip
+    assert isinstance(record, r.CostRecord)  # noqa: S101 - parsed as a cost
+    campaign = repo.campaign_by_key(session, record.campaign)
+    assert campaign is not None  # noqa: S101 - the importer found it
+    currency = record.currency or workspace_currency(session)
+    cost = repo.find_cost(session, campaign.id, record.on, record.amount, currency,
+                          record.note or "")  # fmt: skip
+    assert cost is not None  # noqa: S101 - just written or found
+    return cost, outcome
+
+
+def cost_payload(campaign_key: str, body: Any) -> Any:
+    """What the quarantine keeps of a rejected cost: the interchange `cost` line (the
+    campaign comes from the URL), or the body as received when it is not an object."""
+    return {**body, "campaign": campaign_key} if isinstance(body, dict) else body
+
+
+def campaigns_json(session: Session, campaigns: list[Campaign]) -> list[dict[str, Any]]:
+    product_lines = names(session, ProductLine, {c.product_line_id for c in campaigns},
+                          ProductLine.key)  # fmt: skip
+    default_currency = workspace_currency(session)
+    return [{
+        "id": c.id,
+        "key": c.key,
+        "name": c.name,
+        "channel": c.channel,
+        "product_line": product_lines.get(c.product_line_id) if c.product_line_id else None,
+        "cost": money(c.cost),
+        "currency": c.currency or (default_currency if c.cost is not None else None),
+        "starts_on": day(c.starts_on),
+        "ends_on": day(c.ends_on),
+        "utm_source": c.utm_source,
+        "utm_medium": c.utm_medium,
+        "utm_campaign": c.utm_campaign,
+    } for c in campaigns]  # fmt: skip
+
+
+def costs_json(campaign_key: str, costs: list[CostEntry]) -> list[dict[str, Any]]:
+    return [{
+        "id": cost.id, "campaign": campaign_key, "on": day(cost.spent_on),
+        "amount": money(cost.amount), "currency": cost.currency, "note": cost.note or None,
+    } for cost in costs]  # fmt: skip
+
+
+@register_replayer("campaign")
+def replay_campaign(session: Session, payload: Any, now: datetime, source: str) -> str:
+    campaign, outcome = upsert_campaign(session, payload)
+    return f"campaign {campaign.key} {outcome}"
+
+
+@register_replayer("cost")
+def replay_cost(session: Session, payload: Any, now: datetime, source: str) -> str:
+    """A held cost is its interchange line: the campaign's key beside the cost fields."""
+    if not isinstance(payload, dict):
+        raise ValidationError("body: must be a JSON object")
+    line = dict(payload)
+    key = line.pop("campaign", None)
+    if not isinstance(key, str) or not key.strip():
+        raise ValidationError("campaign: required, the key of the campaign")
+    cost, outcome = add_cost(session, key, line)
+    return f"cost {cost.id} of campaign {key} {outcome}"
