@@ -72,6 +72,15 @@ def _cache(request: Request) -> dict[str, tuple[ApiPrincipal, float]]:
     return cache
 
 
+def forget(request: Request, prefix: str) -> None:
+    """Forget a remembered key now (after a revocation in this process). Other server
+    processes refuse it once their memory of it expires, within CACHE_SECONDS."""
+    cache = _cache(request)
+    for digest, (principal, _expires) in list(cache.items()):
+        if principal.prefix == prefix:
+            cache.pop(digest, None)
+
+
 def _remembered(request: Request, plaintext: str) -> ApiPrincipal | None:
     entry = _cache(request).get(hash_key(plaintext))
     if entry is None or entry[1] < time.monotonic():

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, SmarketingError, ValidationError
@@ -32,6 +33,9 @@ REPLAYER_MODULES = (
     "smarketing.ingest.contacts_upsert",
     "smarketing.tracking.service",
     "smarketing.hooks.service",
+    "smarketing.campaigns.service",
+    "smarketing.deals.service",
+    "smarketing.contacts.api",
 )
 _REPLAYERS: dict[str, Replayer] = {}
 
@@ -65,6 +69,20 @@ def payload_text(payload: Any) -> str:
     return orjson.dumps(payload, default=str).decode()
 
 
+def pretty_payload(payload: str) -> str:
+    """Indented JSON when the payload is JSON, else the text as received."""
+    try:
+        return orjson.dumps(orjson.loads(payload), option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONDecodeError:
+        return payload
+
+
+def preview(payload: str, width: int = 80) -> str:
+    """The payload on one line, cut to `width` characters."""
+    line = " ".join(payload.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def hold(session: Session, *, source: str, kind: str, payload: Any, reason: str,
          now: datetime) -> int:  # fmt: skip
     """Keep one rejected item; returns its quarantine id."""
@@ -84,16 +102,44 @@ def list_items(session: Session, status: str | None = "open", kind: str | None =
                source: str | None = None, limit: int = 100, after_id: int = 0) -> (
     list[QuarantineItem]
 ):  # fmt: skip
+    """Oldest first, from the item after `after_id` (a cursor for paging)."""
+    query = _filtered(select(QuarantineItem), status, kind, source)
+    query = query.where(QuarantineItem.id > after_id).order_by(QuarantineItem.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def newest_items(session: Session, status: str | None = "open", kind: str | None = None,
+                 source: str | None = None, limit: int = 100) -> list[QuarantineItem]:  # fmt: skip
+    """The latest `limit` items, newest first (what an admin looks at first)."""
+    query = _filtered(select(QuarantineItem), status, kind, source)
+    return list(session.scalars(query.order_by(QuarantineItem.id.desc()).limit(limit)))
+
+
+def count_items(session: Session, status: str | None = "open", kind: str | None = None,
+                source: str | None = None) -> int:  # fmt: skip
+    query = _filtered(select(func.count()).select_from(QuarantineItem), status, kind, source)
+    return session.scalar(query) or 0
+
+
+def kinds_and_sources(session: Session) -> tuple[list[str], list[str]]:
+    """Every kind and every source seen in the quarantine, sorted (for filters)."""
+    kinds = session.scalars(select(QuarantineItem.kind).distinct().order_by(QuarantineItem.kind))
+    sources = session.scalars(
+        select(QuarantineItem.source).distinct().order_by(QuarantineItem.source))
+    return list(kinds), list(sources)
+
+
+def _filtered(query: Select[Any], status: str | None, kind: str | None,
+              source: str | None) -> Select[Any]:  # fmt: skip
     if status is not None and status not in STATUSES:
         raise ValidationError(f"status: must be one of {', '.join(STATUSES)}, got {status!r}")
-    query = select(QuarantineItem).where(QuarantineItem.id > after_id)
     if status is not None:
         query = query.where(QuarantineItem.status == status)
     if kind is not None:
         query = query.where(QuarantineItem.kind == kind)
     if source is not None:
         query = query.where(QuarantineItem.source == source)
-    return list(session.scalars(query.order_by(QuarantineItem.id).limit(limit)))
+    return query
 
 
 def count_open(session: Session) -> int:
@@ -121,6 +167,7 @@ def replay(session: Session, item_id: int, now: datetime, payload: Any | None = 
     item = get_item(session, item_id)
     if item.status != "open":
         raise ValidationError(f"quarantined item {item_id} is {item.status}, not open")
+    replayer = _replayer(item.kind)  # before any change: an unknown kind changes nothing
     if payload is not None:
         item.payload = payload_text(payload)
     try:
@@ -129,7 +176,6 @@ def replay(session: Session, item_id: int, now: datetime, payload: Any | None = 
         item.reason = f"payload is not valid JSON: {exc}"
         item.attempts += 1
         return item
-    replayer = _replayer(item.kind)
     try:
         with session.begin_nested():
             result = replayer(session, decoded, now, item.source)
@@ -139,6 +185,44 @@ def replay(session: Session, item_id: int, now: datetime, payload: Any | None = 
         return item
     item.status, item.resolved_at, item.resolution = "replayed", now, result
     return item
+
+
+@dataclass
+class ReplaySummary:
+    replayed: int = 0
+    still_open: list[tuple[int, str]] = field(default_factory=list)
+
+
+def replay_open(session: Session, now: datetime, kind: str | None = None,
+                source: str | None = None, page: int = 500) -> ReplaySummary:  # fmt: skip
+    """Replay every open item (of `kind`, from `source`), oldest first, each in its own
+    savepoint: an item refused with a domain error (say, taken by another replay in the
+    meantime) is rolled back alone and reported as still open with that error."""
+    summary = ReplaySummary()
+    for item_id in _open_ids(session, kind, source, page):
+        try:
+            with session.begin_nested():
+                item = replay(session, item_id, now)
+        except SmarketingError as exc:
+            summary.still_open.append((item_id, str(exc)))
+            continue
+        if item.status == "replayed":
+            summary.replayed += 1
+        else:
+            summary.still_open.append((item_id, item.reason))
+    return summary
+
+
+def _open_ids(session: Session, kind: str | None, source: str | None, page: int) -> list[int]:
+    """The ids to replay, collected first: replaying changes the set being paged through."""
+    ids: list[int] = []
+    while True:
+        query = _filtered(select(QuarantineItem.id), "open", kind, source)
+        query = query.where(QuarantineItem.id > (ids[-1] if ids else 0))
+        batch = list(session.scalars(query.order_by(QuarantineItem.id).limit(page)))
+        ids.extend(batch)
+        if len(batch) < page:
+            return ids
 
 
 def discard(session: Session, item_id: int, now: datetime, why: str) -> QuarantineItem:
