@@ -8,7 +8,6 @@ an empty name, an unknown prefix) prints an error and exits with code 2.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +16,7 @@ from rich.table import Table
 
 from smarketing.apikeys.domain import SCOPES, MalformedKey
 from smarketing.apikeys.service import create_key, list_keys, revoke_key
+from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
 from smarketing.core.timeutil import as_utc, utcnow
@@ -31,11 +31,6 @@ apikeys_app = typer.Typer(
     rich_markup_mode="markdown",
 )  # fmt: skip
 
-
-def _fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False,
-                               soft_wrap=True)  # fmt: skip
-    raise typer.Exit(2)
 
 
 def _when(value: datetime | None) -> str:
@@ -53,14 +48,14 @@ def create_command(
 ) -> None:
     """Create a key and print it once: store it in the client's secret store now."""
     if scope not in SCOPES:
-        _fail(f"--scope: must be one of {', '.join(SCOPES)}, got {scope!r}")
+        fail(f"--scope: must be one of {', '.join(SCOPES)}, got {scope!r}")
     workspace = open_workspace()
     try:
         with transaction(workspace.sessions) as session:
             created = create_key(session, name, scope, by, utcnow())
             prefix, plaintext = created.key.prefix, created.plaintext
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     # The key goes out with a plain echo: Rich would fold a long word at the terminal's
     # width and break copy and paste.
     typer.echo(plaintext)
@@ -108,7 +103,7 @@ def revoke_command(
             key = revoke_key(session, prefix.strip(), now)
             shown, name, revoked_at = key.prefix, key.name, key.revoked_at
     except (SmarketingError, MalformedKey) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if revoked_at != now:
         typer.echo(f"API key {shown} ({name}) was already revoked at {_when(revoked_at)}")
         return

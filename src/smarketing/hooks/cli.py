@@ -10,13 +10,13 @@ from __future__ import annotations
 import shlex
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
 from smarketing.core.settings import get_settings
@@ -36,11 +36,6 @@ hooks_app = typer.Typer(
     rich_markup_mode="markdown",
 )  # fmt: skip
 
-
-def _fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False,
-                               soft_wrap=True)  # fmt: skip
-    raise typer.Exit(2)
 
 
 def _when(value: datetime | None) -> str:
@@ -73,7 +68,7 @@ def add_command(
             row, shared = service.add_source(session, key, adapter, now=utcnow(),
                                              secret=secret, campaign=campaign)  # fmt: skip
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     extra = f", campaign {row.campaign}" if row.campaign else ""
     typer.echo(f"webhook source {row.key} added (adapter {row.adapter}{extra})")
     typer.echo(f"URL: POST {hook_url(row.key)}")
@@ -113,7 +108,7 @@ def disable_command(key: str = typer.Argument(..., help="The source's key.")) ->
         with transaction(workspace.sessions) as session:
             disabled_at = service.disable_source(session, key, now)
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if disabled_at != now:
         typer.echo(f"webhook source {key} was already disabled at {_when(disabled_at)}")
         return
@@ -161,15 +156,15 @@ def sign_command(
     try:
         body = file.read_bytes()
     except OSError as exc:
-        _fail(f"FILE: cannot read {file}: {exc.strerror or exc}")
+        fail(f"FILE: cannot read {file}: {exc.strerror or exc}")
     if len(body) > MAX_BODY_BYTES:
-        _fail(f"FILE: {len(body)} bytes is over the {MAX_BODY_BYTES // 1024} KB limit")
+        fail(f"FILE: {len(body)} bytes is over the {MAX_BODY_BYTES // 1024} KB limit")
     workspace = open_workspace()
     try:
         with transaction(workspace.sessions, read_only=True) as session:
             headers = service.sign(session, key, body, utcnow())
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     headers = {"Content-Type": "application/json", **headers}
     for name, value in headers.items():
         typer.echo(f"{name}: {value}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.workspace import open_workspace
 from smarketing.ingest.csv_import import (
@@ -70,17 +70,17 @@ def import_csv_command(
     rows were rejected, 2 when the file cannot be imported at all.
     """
     if preset is not None and preset not in PRESETS:
-        _fail(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+        fail(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
     if (campaign is None) != (captured_by is None):
-        _fail("--campaign and --captured-by go together")
+        fail("--campaign and --captured-by go together")
     if delimiter is not None:
         if delimiter.lower() not in DELIMITERS and len(delimiter) != 1:
-            _fail(f"--delimiter {delimiter!r}: use comma, semicolon or tab")
+            fail(f"--delimiter {delimiter!r}: use comma, semicolon or tab")
         delimiter = DELIMITERS.get(delimiter.lower(), delimiter)
     try:
         extra = parse_mapping(mapping)
     except MappingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     capture = Capture(campaign, captured_by) if campaign and captured_by else None
     workspace = open_workspace()
     size = file.stat().st_size
@@ -93,17 +93,13 @@ def import_csv_command(
                 on_row=lambda done: progress.update(task, completed=done),
             )  # fmt: skip
     except CsvImportError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_report(report, dry_run)
     if report.rejected:
         where = f"written unchanged to {rejects_file}" if rejects_file else "dry run: no file"
         _stderr().print(f"[yellow]{report.rejected} row(s) rejected; {where}[/yellow]")
         raise typer.Exit(1)
 
-
-def _fail(message: str) -> NoReturn:
-    _stderr().print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(2)
 
 
 def _progress() -> Progress:
@@ -140,7 +136,7 @@ def export_csv_command(
     not run them as formulas."""
     sep = DELIMITERS.get(delimiter.lower())
     if sep is None:
-        _fail(f"--delimiter {delimiter!r}: use comma, semicolon or tab")
+        fail(f"--delimiter {delimiter!r}: use comma, semicolon or tab")
     workspace = open_workspace()
     with transaction(workspace.sessions, read_only=True) as session:
         count = export_csv(session, file, delimiter=sep)

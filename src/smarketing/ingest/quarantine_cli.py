@@ -8,7 +8,6 @@ a payload file that is not JSON).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
 
 import orjson
 import typer
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
 from smarketing.core.timeutil import as_utc, format_instant, utcnow
@@ -37,15 +37,10 @@ quarantine_app = typer.Typer(
 )  # fmt: skip
 
 
-def _fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False,
-                               soft_wrap=True)  # fmt: skip
-    raise typer.Exit(2)
-
 
 def _status_filter(status: str) -> str | None:
     if status not in STATUS_CHOICES:
-        _fail(f"--status: must be one of {', '.join(STATUS_CHOICES)}, got {status!r}")
+        fail(f"--status: must be one of {', '.join(STATUS_CHOICES)}, got {status!r}")
     return None if status == "all" else status
 
 
@@ -96,7 +91,7 @@ def show_command(item_id: int = typer.Argument(..., metavar="ID", help="The item
             lines = _describe(item)
             payload = quarantine.pretty_payload(item.payload)
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for line in lines:
         typer.echo(line)
     typer.echo("payload:")
@@ -134,11 +129,11 @@ def replay_command(
     item (optionally of one kind or source), each on its own, and prints a summary.
     """
     if replay_all == (item_id is not None):
-        _fail("give an item ID or --all (not both)")
+        fail("give an item ID or --all (not both)")
     if replay_all and payload_file is not None:
-        _fail("--payload goes with one item ID, not with --all")
+        fail("--payload goes with one item ID, not with --all")
     if not replay_all and (kind or source):
-        _fail("--kind and --source go with --all")
+        fail("--kind and --source go with --all")
     if replay_all:
         _replay_all(kind, source)
     else:
@@ -151,9 +146,9 @@ def _read_payload(path: Path) -> str:
     try:
         return orjson.dumps(orjson.loads(path.read_bytes())).decode()
     except OSError as exc:
-        _fail(f"--payload: cannot read {path}: {exc.strerror}")
+        fail(f"--payload: cannot read {path}: {exc.strerror}")
     except orjson.JSONDecodeError as exc:
-        _fail(f"--payload: {path} is not JSON: {exc}")
+        fail(f"--payload: {path} is not JSON: {exc}")
 
 
 def _replay_one(item_id: int, payload: str | None) -> None:
@@ -164,7 +159,7 @@ def _replay_one(item_id: int, payload: str | None) -> None:
             status, reason, attempts, resolution = (item.status, item.reason, item.attempts,
                                                     item.resolution)  # fmt: skip
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if status == "replayed":
         typer.echo(f"item {item_id} replayed: {resolution}")
         return
@@ -194,11 +189,11 @@ def discard_command(
 ) -> None:
     """Drop an item for good: it stays listed as discarded, with the reason."""
     if not reason.strip():
-        _fail("--reason: say why the item is discarded")
+        fail("--reason: say why the item is discarded")
     workspace = open_workspace()
     try:
         with transaction(workspace.sessions) as session:
             quarantine.discard(session, item_id, utcnow(), f"{reason.strip()} (by cli)")
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"item {item_id} discarded: {reason.strip()}")

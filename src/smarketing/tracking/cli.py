@@ -8,7 +8,6 @@ is not JSON or breaks a rule, an unknown domain); nothing is written then.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
 
 import orjson
 import typer
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
 from smarketing.core.timeutil import as_utc, utcnow
@@ -42,11 +42,6 @@ tracking_app.add_typer(domains_app, name="domains")
 tracking_app.add_typer(rules_app, name="rules")
 
 
-def _fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False,
-                               soft_wrap=True)  # fmt: skip
-    raise typer.Exit(2)
-
 
 def _json(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
@@ -67,7 +62,7 @@ def add_domains(
             added = service.add_domains(session, names, utcnow())
             current = service.list_domains(session)
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console = Console()
     for name in added:
         console.print(f"added {escape(name)}", highlight=False)
@@ -84,7 +79,7 @@ def remove_domain(name: str = typer.Argument(..., metavar="DOMAIN")) -> None:
         with transaction(workspace.sessions) as session:
             removed = service.remove_domain(session, name, utcnow())
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     Console().print(f"removed {escape(removed)}", highlight=False)
 
 
@@ -118,7 +113,7 @@ def show_rules() -> None:
         with transaction(workspace.sessions, read_only=True) as session:
             rules, custom = service.current_rules(session)
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     Console(stderr=True).print("custom rules" if custom else "default rules", highlight=False)
     typer.echo(_json(domain.rules_as_data(rules)))
 
@@ -132,13 +127,13 @@ def set_rules(
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        _fail(f"{path}: not valid JSON ({exc})")
+        fail(f"{path}: not valid JSON ({exc})")
     workspace = open_workspace()
     try:
         with transaction(workspace.sessions) as session:
             rules = service.set_rules(session, data, utcnow())
     except SmarketingError as exc:
-        _fail(f"{path}: {exc}")
+        fail(f"{path}: {exc}")
     Console().print(f"{len(rules)} channel rules saved", highlight=False)
 
 
@@ -165,7 +160,7 @@ def try_rules(
         with transaction(workspace.sessions, read_only=True) as session:
             tested = service.classify_url(session, url, referrer)
     except SmarketingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console = Console()
     touch = tested.touch
     channel = tested.channel if touch.is_new_touch else "none (internal navigation)"
