@@ -159,3 +159,19 @@ def test_replay_with_a_corrected_payload(workspace: Session) -> None:
         "id": "q2", "email": "ana@studio.example", "kind": "page_view"})
     assert fixed.status == "replayed"
     assert workspace.get(Activity, "q2") is not None
+
+
+def test_stored_rows_read_back_exactly(workspace: Session) -> None:
+    at = datetime(2026, 11, 1, 10, 0, 0, 123456, tzinfo=UTC)
+    ingest_activities(workspace, [
+        {"id": "r1", "email": "ana@studio.example", "kind": "content_download",
+         "at": "2026-11-01T11:00:00.123456+01:00", "url": "https://acme.example/x",
+         "content": "Catálogo 2027", "properties": {"n": 1, "tags": ["a", "ñ"], "big": 2**70}},
+    ], source="api", now=NOW)  # fmt: skip
+    workspace.expire_all()
+    stored = workspace.get(Activity, "r1")
+    assert stored is not None
+    assert (stored.at, stored.content, stored.url) == (at, "Catálogo 2027",
+                                                       "https://acme.example/x")
+    assert stored.properties == {"n": 1, "tags": ["a", "ñ"], "big": 2**70}
+    assert _contact(workspace, "ana@studio.example").last_touch_at == at

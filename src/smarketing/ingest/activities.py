@@ -26,13 +26,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import ValidationError
+from smarketing.ingest import activity_store
 from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
 from smarketing.ingest.quarantine import hold, register_replayer
-from smarketing.interchange.importer import insert_ignoring_duplicates
 from smarketing.interchange.records import ACTIVITY_KINDS, CHANNELS, normalize_email
 from smarketing.models import Activity, Campaign, Contact, MergedContact
 
@@ -301,38 +301,18 @@ def _store(session: Session, valid: list[_Valid]) -> dict[int, ItemResult]:
         results[entry.index] = ItemResult(entry.index, entry.id, "created",
                                           contact_id=entry.contact_id)  # fmt: skip
     if rows:
-        # Core executemany on the table: one statement for every row (the ORM's bulk insert
-        # would split the rows into groups by which values are None).
-        session.connection().execute(insert_ignoring_duplicates(session, Activity.__table__), rows)
-        _touch_contacts(session, [v for v in valid if results[v.index].status == "created"])
+        connection = session.connection()
+        activity_store.insert_activities(connection, rows)
+        _touch_contacts(connection, [v for v in valid if results[v.index].status == "created"])
     return results
 
 
-def _row(entry: _Valid) -> dict[str, Any]:
-    return {
-        "id": entry.id, "contact_id": entry.contact_id, "kind": entry.item.kind, "at": entry.at,
-        "channel": entry.item.channel, "campaign_id": entry.campaign_id, "url": entry.item.url,
-        "content": entry.item.content, "properties": entry.item.properties,
-    }  # fmt: skip
+def _row(entry: _Valid) -> tuple[Any, ...]:
+    return (entry.id, entry.contact_id, entry.item.kind, entry.at, entry.item.channel,
+            entry.campaign_id, entry.item.url, entry.item.content, entry.item.properties)
 
 
-_LAST_TOUCH = (
-    update(Contact)
-    .where(Contact.id == bindparam("b_id"))
-    .where(or_(Contact.last_touch_at.is_(None), Contact.last_touch_at <= bindparam("b_at")))
-    .values(last_touch_at=bindparam("b_at"), last_touch_channel=bindparam("b_channel"),
-            last_touch_campaign_id=bindparam("b_campaign"))  # fmt: skip
-)
-_FIRST_TOUCH = (
-    update(Contact)
-    .where(Contact.id == bindparam("b_id"))
-    .where(Contact.first_touch_channel.is_(None))
-    .values(first_touch_channel=bindparam("b_channel"),
-            first_touch_campaign_id=bindparam("b_campaign"))  # fmt: skip
-)
-
-
-def _touch_contacts(session: Session, created: list[_Valid]) -> None:
+def _touch_contacts(connection: Connection, created: list[_Valid]) -> None:
     """Last touch: the latest new activity, if later than the stored one. First touch:
     the earliest new activity with a channel, if the contact has none yet."""
     latest: dict[int, _Valid] = {}
@@ -344,16 +324,12 @@ def _touch_contacts(session: Session, created: list[_Valid]) -> None:
             latest[contact_id] = entry
         if entry.channel and (contact_id not in earliest or entry.at < earliest[contact_id].at):
             earliest[contact_id] = entry
-    connection = session.connection()
     if latest:
-        connection.execute(_LAST_TOUCH, [_touch_params(e) for e in latest.values()])
+        activity_store.move_last_touch(connection, [
+            (c, e.at, e.channel, e.campaign_id) for c, e in latest.items()])  # fmt: skip
     if earliest:
-        connection.execute(_FIRST_TOUCH, [_touch_params(e) for e in earliest.values()])
-
-
-def _touch_params(entry: _Valid) -> dict[str, Any]:
-    return {"b_id": entry.contact_id, "b_at": entry.at, "b_channel": entry.channel,
-            "b_campaign": entry.campaign_id}  # fmt: skip
+        activity_store.fill_first_touch(connection, [
+            (c, e.channel, e.campaign_id) for c, e in earliest.items()])  # fmt: skip
 
 
 @register_replayer("activity")
