@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -195,7 +195,9 @@ def _validate(index: int, data: Any, now: datetime, key: str | None, batch: bool
             email = normalize_email(item.email)
         except ValueError as exc:
             raise ValidationError(f"email: {exc}") from None
-    return _Valid(index, item, item_id, item.at or now, email=email, contact_id=item.contact_id,
+    # In datetime.UTC (pydantic gives its own tzinfo, slower to convert on every write).
+    at = item.at.astimezone(UTC) if item.at is not None else now
+    return _Valid(index, item, item_id, at, email=email, contact_id=item.contact_id,
                   channel=item.channel)  # fmt: skip
 
 

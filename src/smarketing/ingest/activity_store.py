@@ -48,7 +48,8 @@ def instant(connection: Connection, value: datetime) -> Any:
     """`value` as the driver stores it: text on SQLite (the format SQLAlchemy writes and
     reads), the aware datetime itself on PostgreSQL."""
     if connection.dialect.name == "sqlite":
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+        return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 
