@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from smarketing.apikeys.domain import allows, hash_key
 from smarketing.apikeys.service import KeyRefused, authenticate, needs_last_used_update
@@ -52,12 +53,14 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def _principal(request: Request, scope: str) -> ApiPrincipal:
+async def _principal(request: Request, scope: str) -> ApiPrincipal:
     plaintext = presented_key(request)
     if plaintext is None:
         raise HTTPException(401, detail=f"no API key: {HOW_TO}",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    principal = _remembered(request, plaintext) or _look_up(request, plaintext)
+    # A remembered key costs no thread hop; a lookup runs in the thread pool (sync DB).
+    principal = _remembered(request, plaintext) or await run_in_threadpool(
+        _look_up, request, plaintext)
     if not allows(principal.scope, scope):
         raise HTTPException(403, detail=f"API key {principal.prefix} has scope "
                                         f"{principal.scope!r}; this needs {scope!r}")  # fmt: skip
@@ -115,12 +118,12 @@ def _touch(request: Request, key_id: int, now: datetime) -> None:
             key.last_used_at = now
 
 
-def read_key(request: Request) -> ApiPrincipal:
-    return _principal(request, "read")
+async def read_key(request: Request) -> ApiPrincipal:
+    return await _principal(request, "read")
 
 
-def write_key(request: Request) -> ApiPrincipal:
-    return _principal(request, "write")
+async def write_key(request: Request) -> ApiPrincipal:
+    return await _principal(request, "write")
 
 
 ReadKey = Annotated[ApiPrincipal, Depends(read_key)]
