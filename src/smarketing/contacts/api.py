@@ -1,10 +1,9 @@
-"""Contacts and companies through the API: ``/api/v1/contacts`` and ``/api/v1/companies``
-(see docs/api.md).
+"""Contacts through the API: ``/api/v1/contacts`` (see docs/api.md); the companies'
+routes (contacts/companies_api.py) are included in this module's router.
 
 A contact is upserted by its normalized email through the upsert every live source
-shares (`smarketing.ingest.contacts_upsert`); a company is the interchange `company`
-record upserted by domain, else by name. A contact merged into another is found under
-its old id and email: the answer is the survivor.
+shares (`smarketing.ingest.contacts_upsert`). A contact merged into another is found
+under its old id and email: the answer is the survivor.
 """
 
 from __future__ import annotations
@@ -20,12 +19,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from smarketing.apikeys.auth import ReadKey, WriteKey
+from smarketing.contacts.companies_api import companies_router
 from smarketing.contacts.repository import names
 from smarketing.contacts.service import contact_story
 from smarketing.core.errors import ValidationError
 from smarketing.ingest.contacts_upsert import CONTACT_FIELDS, UpsertResult, upsert_contact
-from smarketing.ingest.quarantine import register_replayer
-from smarketing.interchange import records as r
 from smarketing.interchange.records import normalize_email
 from smarketing.lifecycle.domain import ALL_STAGES
 from smarketing.models import (
@@ -43,8 +41,6 @@ from smarketing.web.api_common import (
     WRITE_ERRORS,
     Cursor,
     Limit,
-    apply_record,
-    check_body,
     choice_param,
     example,
     instant,
@@ -62,12 +58,10 @@ from smarketing.web.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_
 
 __all__ = ["router"]
 
-COMPANY_FIELDS = ("domain", "name", "country", "industry", "employees", "owner")
-#: The largest value of an integer column (contact and company ids, employees).
+#: The largest value of an integer column (contact ids).
 MAX_ID = 2**31 - 1
 
 contacts_router = APIRouter(tags=["contacts"])
-companies_router = APIRouter(tags=["companies"])
 
 # -- contacts: lookups and lists -----------------------------------------------------------
 
@@ -305,115 +299,6 @@ def get_timeline(ref: str, session: DbSession, now: Now, caller: ReadKey) -> dic
         "events": [{"at": instant(e.at), "kind": e.kind, "summary": e.summary,
                     "details": e.details} for e in story.timeline],  # fmt: skip
     }
-
-
-# -- companies -----------------------------------------------------------------------------
-
-
-def upsert_company(session: Session, body: Any) -> tuple[Company, str]:
-    """Create or replace the company `body` describes (by domain, else by name, as an
-    interchange `company` line); (company, outcome). Fields left out are cleared."""
-    data = check_body(body, COMPANY_FIELDS)
-    employees = data.get("employees")
-    if isinstance(employees, int) and employees > MAX_ID:  # the column is a 32-bit integer
-        raise ValidationError(f"employees: must be at most {MAX_ID}, got {employees}")
-    record, outcome = apply_record(session, "company", data, COMPANY_FIELDS)
-    assert isinstance(record, r.CompanyRecord)  # noqa: S101 - parsed as a company
-    where = Company.domain == record.domain if record.domain else (
-        (Company.name == record.name) & Company.domain.is_(None))  # fmt: skip
-    company = session.execute(select(Company).where(where).order_by(Company.id).limit(1)).scalar()
-    assert company is not None  # noqa: S101 - just written
-    session.refresh(company)
-    return company, outcome
-
-
-def find_company(session: Session, ref: str) -> Company | None:
-    """A company by id, or by domain."""
-    ref = ref.strip()
-    if ref.isdigit():
-        return session.get(Company, int(ref)) if int(ref) <= MAX_ID else None
-    return session.execute(select(Company).where(Company.domain == ref.lower())).scalar()
-
-
-def companies_page(session: Session, page: PageRequest) -> list[Company]:
-    query = select(Company).order_by(Company.id).limit(page.fetch)
-    if page.after is not None:
-        query = query.where(Company.id > page.after)
-    return list(session.scalars(query))
-
-
-def companies_json(session: Session, companies: list[Company]) -> list[dict[str, Any]]:
-    owners = names(session, User, {c.owner_id for c in companies}, User.email)
-    return [{
-        "id": c.id, "domain": c.domain, "name": c.name, "country": c.country,
-        "industry": c.industry, "employees": c.employees,
-        "owner": owners.get(c.owner_id) if c.owner_id else None,
-    } for c in companies]  # fmt: skip
-
-
-@register_replayer("company")
-def replay_company(session: Session, payload: Any, now: datetime, source: str) -> str:
-    company, outcome = upsert_company(session, payload)
-    return f"company {company.domain or company.name} {outcome}"
-
-
-COMPANY_EXAMPLE = {"id": 4, "domain": "studio.example", "name": "Studio Ruiz",
-                   "country": "ES", "industry": "architecture", "employees": 12,
-                   "owner": "bruno@acme.example"}  # fmt: skip
-COMPANY_BODY = {"domain": "studio.example", "name": "Studio Ruiz", "country": "ES",
-                "industry": "architecture", "employees": 12}  # fmt: skip
-
-CompanyBody = Annotated[Any, Body(openapi_examples={"company": {
-    "summary": "A company", "value": COMPANY_BODY}})]  # fmt: skip
-
-
-@companies_router.post("/companies", summary="Create or replace a company", responses={
-    201: example("Created", COMPANY_EXAMPLE),
-    200: example("Updated, or unchanged", COMPANY_EXAMPLE),
-    **WRITE_ERRORS,
-})  # fmt: skip
-def post_company(session: DbSession, now: Now, caller: WriteKey, body: CompanyBody = None) -> (
-    JSONResponse
-):
-    """Upsert a company by `domain`, else by `name` (a company without a domain), with
-    the fields of an interchange `company` record: `domain` or `name` (at least one);
-    `country`, `industry`, `employees`, `owner` (user email). The body is the whole
-    company: a field left out is cleared."""
-    try:
-        company, outcome = upsert_company(session, body)
-    except ValidationError as exc:
-        return rejected(session, kind="company", payload=body, reason=str(exc),
-                        source=caller.actor, now=now)  # fmt: skip
-    return upserted(companies_json(session, [company])[0], outcome)
-
-
-@companies_router.get("/companies", summary="List companies", responses={
-    200: example("One page of companies, by id", list_example(COMPANY_EXAMPLE)), **READ_ERRORS,
-})  # fmt: skip
-def list_companies(session: DbSession, caller: ReadKey, limit: Limit = DEFAULT_LIMIT,
-                   cursor: Cursor = None) -> dict[str, Any]:  # fmt: skip
-    """Companies in id order, `limit` (1-500, default 100) per page; pass a page's
-    `next_cursor` as `cursor` for the next one (null on the last page)."""
-    try:
-        page = page_request(limit, cursor)
-    except ValidationError as exc:
-        raise invalid(exc) from None
-    rows = companies_page(session, page)
-    return page_json(page_of(rows, page, lambda c: c.id),
-                     lambda items: companies_json(session, items))  # fmt: skip
-
-
-@companies_router.get("/companies/{ref}", summary="Get a company by id or domain", responses={
-    200: example("The company", COMPANY_EXAMPLE),
-    404: example("No company with this id or domain", {"detail": "company: no company '9'"}),
-    **READ_ERRORS,
-})  # fmt: skip
-def get_company(ref: str, session: DbSession, caller: ReadKey) -> dict[str, Any]:
-    """One company by its id (or its domain)."""
-    company = find_company(session, ref)
-    if company is None:
-        raise not_found(f"company: no company {ref!r}")
-    return companies_json(session, [company])[0]
 
 
 router = APIRouter(prefix=PREFIX)

@@ -35,7 +35,7 @@ REPLAYER_MODULES = (
     "smarketing.hooks.service",
     "smarketing.campaigns.service",
     "smarketing.deals.service",
-    "smarketing.contacts.api",
+    "smarketing.contacts.companies_api",
 )
 _REPLAYERS: dict[str, Replayer] = {}
 
