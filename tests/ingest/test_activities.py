@@ -143,9 +143,11 @@ def test_quarantined_item_replays_after_the_fix(workspace: Session) -> None:
     assert still_bad.attempts == 2
     import_records(workspace, [{"type": "campaign", "key": "autumn-fair", "name": "Autumn fair",
                                 "channel": "event"}], now=NOW)  # fmt: skip
-    fixed = quarantine.replay(workspace, item_id, NOW)
+    fixed = quarantine.replay(workspace, item_id, NOW.replace(hour=15))
     assert (fixed.status, fixed.resolution) == ("replayed", "activity q1 created")
-    assert workspace.get(Activity, "q1") is not None
+    stored = workspace.get(Activity, "q1")
+    assert stored is not None
+    assert stored.at == NOW, "a replay keeps the time the item arrived, not the time of the fix"
     with pytest.raises(ValidationError, match="not open"):
         quarantine.replay(workspace, item_id, NOW)
 

@@ -162,7 +162,7 @@ def ingest_activities(
             if result.status == "rejected":
                 result.quarantine_id = hold(
                     session, source=source, kind="activity", now=now,
-                    payload=_with_id(items[result.index], result.id),
+                    payload=_as_held(items[result.index], result.id, now),
                     reason=result.reason or "rejected",
                 )  # fmt: skip
     return BatchResult(final)
@@ -173,12 +173,18 @@ def _given_id(data: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _with_id(data: Any, item_id: str | None) -> Any:
-    """The item as received, plus the id it was given from the Idempotency-Key, so a
-    replay from the quarantine keeps the identity the client will resend."""
-    if isinstance(data, dict) and item_id and "id" not in data:
-        return {**data, "id": item_id}
-    return data
+def _as_held(data: Any, item_id: str | None, now: datetime) -> Any:
+    """The item as received, plus what it was given on arrival: the id from the
+    Idempotency-Key (a replay keeps the identity the client will resend) and the time of
+    arrival when it had none (a replay keeps when it happened, not when it was fixed)."""
+    if not isinstance(data, dict):
+        return data
+    held = dict(data)
+    if item_id and "id" not in held:
+        held["id"] = item_id
+    if "at" not in held:
+        held["at"] = now.isoformat()
+    return held
 
 
 def _validate(index: int, data: Any, now: datetime, key: str | None, batch: bool) -> _Valid:
