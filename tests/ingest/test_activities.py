@@ -177,3 +177,17 @@ def test_stored_rows_read_back_exactly(workspace: Session) -> None:
                                                        "https://acme.example/x")
     assert stored.properties == {"n": 1, "tags": ["a", "ñ"], "big": 2**70}
     assert _contact(workspace, "ana@studio.example").last_touch_at == at
+
+
+def test_timeline_shows_the_campaign_channel_of_an_activity_without_one(
+    workspace: Session,
+) -> None:
+    from smarketing.contacts.service import contact_story
+
+    ingest_activities(workspace, [{"id": "t1", "email": "ana@studio.example",
+                                   "kind": "email_click", "campaign": "spring-webinar"}],
+                      source="api", now=NOW)  # fmt: skip
+    story = contact_story(workspace, "ana@studio.example", NOW)
+    clicks = [e for e in story.timeline if e.kind == "activity"]
+    assert [(e.summary, e.details["channel"], e.details["campaign"]) for e in clicks] == [
+        ("email click", "email", "Spring webinar")]

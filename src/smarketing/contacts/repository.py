@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from smarketing.models import (
@@ -62,9 +62,11 @@ def owner_history(session: Session, contact_id: int) -> list[tuple[OwnerChange, 
     ).all())  # fmt: skip
 
 
-def activities(session: Session, contact_id: int) -> list[tuple[Activity, str | None]]:
+def activities(session: Session, contact_id: int) -> list[tuple[Activity, str | None, str | None]]:
+    """(activity, campaign name, channel): the activity's own channel, else its campaign's."""
     return list(session.execute(
-        select(Activity, Campaign.name).outerjoin(Campaign, Campaign.id == Activity.campaign_id)
+        select(Activity, Campaign.name, func.coalesce(Activity.channel, Campaign.channel))
+        .outerjoin(Campaign, Campaign.id == Activity.campaign_id)
         .where(Activity.contact_id == contact_id).order_by(Activity.at, Activity.id)
     ).all())  # fmt: skip
 

@@ -69,9 +69,9 @@ def _timeline(
     for change, owner_email in repo.owner_history(session, contact.id):
         events.append(TimelineEvent(change.at, "owner_change", f"owner → {owner_email}", {
             "by": change.actor, "reason": change.reason}))
-    for activity, campaign in repo.activities(session, contact.id):
+    for activity, campaign, channel in repo.activities(session, contact.id):
         events.append(TimelineEvent(activity.at, "activity", activity.kind.replace("_", " "), {
-            "channel": activity.channel, "campaign": campaign, "content": activity.content,
+            "channel": channel, "campaign": campaign, "content": activity.content,
             "url": activity.url}))
     for attempt, by in repo.attempts(session, contact.id):
         events.append(TimelineEvent(attempt.at, "attempt", f"{attempt.kind} attempt", {
