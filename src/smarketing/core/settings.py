@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str | None = Field(
+        default=None,
+        description="Where people and senders reach smarketing, e.g. https://crm.example.com: "
+                    "makes links in alerts absolute and is the base of webhook addresses",
+    )  # fmt: skip
 
     @field_validator("timezone")
     @classmethod
@@ -37,6 +42,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"public_url must start with http:// or https://, got {value!r}")
+        return value or None
 
     @field_validator("currency")
     @classmethod
@@ -56,3 +69,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def public_url() -> str | None:
+    """SMARKETING_PUBLIC_URL (environment or .env), without a trailing slash; or None."""
+    return get_settings().public_url

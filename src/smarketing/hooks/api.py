@@ -7,24 +7,18 @@ most MAX_BODY_BYTES of it. See docs/webhooks.md.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from smarketing.core.settings import public_url
 from smarketing.hooks.domain import MAX_BODY_BYTES
 from smarketing.hooks.service import Incoming, receive
 from smarketing.web.deps import DbSession, Now
 
 router = APIRouter()
-PUBLIC_URL_ENV = "SMARKETING_PUBLIC_URL"  # the same setting that makes links in alerts absolute
-
-
-def public_url() -> str | None:
-    """Where senders reach smarketing, e.g. https://smarketing.example.com (or None)."""
-    return os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/") or None
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,10 @@ from rich.table import Table
 from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
-from smarketing.core.settings import get_settings
+from smarketing.core.settings import get_settings, public_url
 from smarketing.core.timeutil import format_instant, utcnow
 from smarketing.core.workspace import open_workspace
 from smarketing.hooks import service
-from smarketing.hooks.api import public_url
 from smarketing.hooks.domain import ADAPTERS, MAX_BODY_BYTES, TOLERANCE_SECONDS
 
 __all__ = ["hooks_app"]

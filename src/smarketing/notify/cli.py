@@ -15,11 +15,12 @@ import typer
 
 from smarketing.core.database import transaction
 from smarketing.core.errors import NotFoundError, ValidationError
+from smarketing.core.settings import public_url
 from smarketing.core.timeutil import format_instant, utcnow
 from smarketing.core.workspace import open_workspace
 from smarketing.notify import service
 from smarketing.notify.domain import redact_url
-from smarketing.notify.jobs import deliver_due, public_url
+from smarketing.notify.jobs import deliver_due
 
 __all__ = ["notify_app"]
 

@@ -12,7 +12,6 @@ lease ends.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smarketing.core.database import transaction
 from smarketing.core.jobs import enqueue, every_minute, periodic, task
+from smarketing.core.settings import public_url
 from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import open_workspace
 from smarketing.notify import repository as repo
@@ -32,7 +32,6 @@ LEASE = timedelta(minutes=10)
 PASS_LIMIT = 200
 # Upper bound, in seconds, of apprise's connect and read timeouts for one send.
 SEND_TIMEOUT = 10.0
-PUBLIC_URL_ENV = "SMARKETING_PUBLIC_URL"
 
 Sender = Callable[[str, str, str], None]
 
@@ -74,10 +73,6 @@ def send_with_apprise(url: str, title: str, body: str) -> None:
         reasons = "; ".join(dict.fromkeys(messages)) or "apprise reported a failure"
         raise DeliveryError(reasons)
 
-
-def public_url() -> str | None:
-    """Where people open smarketing (SMARKETING_PUBLIC_URL): makes links in messages absolute."""
-    return os.environ.get(PUBLIC_URL_ENV, "").strip() or None
 
 
 def deliver_due(
