@@ -180,7 +180,7 @@ REFUSALS: list[tuple[str, str, bytes, dict[str, str] | None, int, str]] = [
      "no active webhook source 'off'"),
     ("not JSON", "forms", b"email=a@b.c", None, 400, "body: not valid JSON"),
     ("not an object", "forms", b'[{"email": "a@b.c"}]', None, 400,
-     "the generic adapter expects one JSON object (a form post), got a list"),
+     "the generic adapter expects one JSON object (a form post), got an array"),
     ("too large", "forms", BIG, None, 413, "body: larger than the 512 KB limit"),
 ]  # fmt: skip
 

@@ -77,15 +77,20 @@ def test_rejected_single_item_is_quarantined(client: TestClient, workspace: Open
 
 def test_batch_keeps_good_items_and_quarantines_bad_ones(client: TestClient,
                                                          workspace: OpenWorkspace) -> None:
-    items = [_item(1), _item(2, email="broken"), 42, _item(4, campaign="spring-webinar")]
+    no_email = {"id": "ev-5", "kind": "page_view"}
+    items = [_item(1), _item(2, email="broken"), 42, _item(4, campaign="spring-webinar"),
+             no_email]
     response = client.post("/api/v1/activities/batch", json={"items": items})
     assert response.status_code == 200
     body = response.json()
-    assert (body["created"], body["rejected"], body["duplicates"]) == (2, 2, 0)
-    assert [i["status"] for i in body["items"]] == ["created", "rejected", "rejected", "created"]
+    assert (body["created"], body["rejected"], body["duplicates"]) == (2, 3, 0)
+    assert [i["status"] for i in body["items"]] == [
+        "created", "rejected", "rejected", "created", "rejected"]
     assert body["items"][1]["reason"].startswith("email:")
+    assert body["items"][2]["reason"] == "item: must be a JSON object, got a number"
+    assert body["items"][4]["reason"] == "email: required (or contact_id)"
     assert _count(workspace, Activity) == 2
-    assert _count(workspace, QuarantineItem) == 2
+    assert _count(workspace, QuarantineItem) == 3
 
 
 def test_batch_over_the_item_limit_is_refused_whole(client: TestClient,

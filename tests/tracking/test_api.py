@@ -191,7 +191,7 @@ def test_an_oversize_body_is_refused(
 
 @pytest.mark.parametrize(
     ("content", "status", "detail"),
-    [(b"[1, 2]", 400, "body: must be a JSON object, got a list"),
+    [(b"[1, 2]", 400, "body: must be a JSON object, got an array"),
      (b"page_view", 400, "body: not valid JSON"),
      (b'{"visitor": "abcdefgh"}', 422, "events: must be a non-empty list of events"),
      (b'{"visitor": "abcdefgh", "events": [], "x": 1}', 422, "body: unknown field 'x'")],

@@ -175,7 +175,7 @@ def test_when_no_rule_matches_the_channel_is_other() -> None:
     [
         ({"channel": "email"}, "rules: must be a JSON list of rules, got an object"),
         ([], "rules: the list is empty"),
-        (["email"], "rule 1: must be a JSON object, got a text"),
+        (["email"], "rule 1: must be a JSON object, got a string"),
         ([{"channel": "email"}, {"channel": "fax"}], "rule 2: channel: must be one of"),
         ([{"channel": "email", "utm_medum": ["email"]}], "rule 1: unknown field 'utm_medum'"),
         ([{"channel": "email", "utm_medium": "email"}],

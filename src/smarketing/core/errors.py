@@ -19,3 +19,10 @@ class ConflictError(SmarketingError):
 
 class PermissionDeniedError(SmarketingError):
     """The actor may not do or see this."""
+
+
+def json_type(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words ("an array", "a number"), for errors."""
+    names = {list: "an array", str: "a string", int: "a number", float: "a number",
+             bool: "a boolean", type(None): "null", dict: "an object"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)

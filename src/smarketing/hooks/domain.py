@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from smarketing.core.errors import json_type
 from smarketing.core.timeutil import parse_instant
 from smarketing.lifecycle.domain import Stage, funnel_position
 
@@ -302,7 +303,7 @@ def adapt_generic(data: Any, source: str, digest: str) -> list[Event]:
     """A form post as one JSON object -> the contact and a `form_submit` activity."""
     if not isinstance(data, dict):
         raise BodyRefused(f"body: the generic adapter expects one JSON object (a form post), "
-                          f"got {_json_type(data)}")  # fmt: skip
+                          f"got {json_type(data)}")  # fmt: skip
     return [_mapped("form post", lambda: _generic_event(data, source, digest))]
 
 
@@ -328,11 +329,6 @@ def _generic_event(data: dict[str, Any], source: str, digest: str) -> Event:
         "properties": _compact({"form": values["form"], "fields": fields}),
     })  # fmt: skip
     return Event("form post", contact, (activity,))
-
-
-def _json_type(data: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            type(None): "null"}.get(type(data), "a number")  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- HubSpot
@@ -362,7 +358,7 @@ def adapt_hubspot(data: Any, source: str, digest: str) -> list[Event]:
     if isinstance(data, dict):
         return [_mapped("HubSpot contact", lambda: _hubspot_workflow(data))]
     raise BodyRefused(f"body: the hubspot adapter expects a contact object (workflow webhook) "
-                      f"or a list of events (Webhooks API), got {_json_type(data)}")  # fmt: skip
+                      f"or a list of events (Webhooks API), got {json_type(data)}")  # fmt: skip
 
 
 def _hubspot_property(properties: Mapping[str, Any], name: str) -> Any:
@@ -463,7 +459,7 @@ def _hubspot_label(index: int, item: Any) -> str:
 
 def _hubspot_event(item: Any, emails: Mapping[str, str]) -> Event:
     if not isinstance(item, dict):
-        raise MappingError(f"must be an object, got {_json_type(item)}")
+        raise MappingError(f"must be an object, got {json_type(item)}")
     kind = _text(item, "subscriptionType")
     object_id = _text(item, "objectId")
     if kind not in HUBSPOT_EVENTS:
@@ -514,7 +510,7 @@ def adapt_rdstation(data: Any, source: str, digest: str) -> list[Event]:
         return [_mapped("RD Station contact", lambda: _rd_api_event(data))]
     raise BodyRefused('body: the rdstation adapter expects {"leads": [...]} (lead webhook) '
                       'or {"event_type": ..., "contact": {...}} (webhooks API), '
-                      f"got {_json_type(data)}{_keys_of(data)}")  # fmt: skip
+                      f"got {json_type(data)}{_keys_of(data)}")  # fmt: skip
 
 
 def _keys_of(data: Any) -> str:
@@ -554,7 +550,7 @@ def _rd_required_email(contact: dict[str, Any], where: str) -> None:
 
 def _rd_lead(lead: Any) -> Event:
     if not isinstance(lead, dict):
-        raise MappingError(f"must be an object, got {_json_type(lead)}")
+        raise MappingError(f"must be an object, got {json_type(lead)}")
     extra = _compact({"rdstation_opportunity": _truthy(lead.get("opportunity")),
                       "rdstation_owner": _text(lead, "user"),
                       "rdstation_custom_fields": _object(lead, "custom_fields")})  # fmt: skip

@@ -29,7 +29,7 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from smarketing.core.errors import ValidationError
+from smarketing.core.errors import ValidationError, json_type
 from smarketing.ingest import activity_store
 from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
 from smarketing.ingest.quarantine import hold, register_replayer
@@ -112,7 +112,7 @@ class _Rejected(Exception):
 def parse_activity(data: Any, now: datetime) -> ActivityIn:
     """Validate one item; ValidationError names the field."""
     if not isinstance(data, dict):
-        raise ValidationError(f"item: must be a JSON object, got {type(data).__name__}")
+        raise ValidationError(f"item: must be a JSON object, got {json_type(data)}")
     try:
         item = _ADAPTER.validate_python(data)
     except PydanticError as exc:

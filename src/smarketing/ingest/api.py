@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarketing.apikeys.auth import WriteKey
 from smarketing.core.database import transaction
+from smarketing.core.errors import json_type
 from smarketing.ingest.activities import ActivityIn, BatchResult, ingest_activities
 from smarketing.ingest.writer import ActivityWriter
 from smarketing.web.deps import get_now, get_workspace
@@ -71,14 +72,9 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         raise RequestRefused(400, f"body: not valid JSON (UTF-8): {exc}") from None
     if not isinstance(data, dict):
-        raise RequestRefused(422, f"body: must be a JSON object, got {_json_type(data)}")
+        raise RequestRefused(422, f"body: must be a JSON object, got {json_type(data)}")
     return data
 
-
-def _json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", int: "a number", float: "a number",
-             bool: "a boolean", type(None): "null"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
 
 
 def idempotency_key(request: Request) -> str | None:

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.ownership import assign_owner
-from smarketing.core.errors import ValidationError
+from smarketing.core.errors import ValidationError, json_type
 from smarketing.core.timeutil import format_instant
 from smarketing.ingest.quarantine import register_replayer
 from smarketing.interchange.importer import Importer, RejectedLine, normalize_phone
@@ -71,7 +71,7 @@ class UpsertResult:
 def parse_contact(data: Any) -> ContactIn:
     """Validate a contact object; ValidationError names the field."""
     if not isinstance(data, dict):
-        raise ValidationError(f"body: must be a JSON object, got {type(data).__name__}")
+        raise ValidationError(f"body: must be a JSON object, got {json_type(data)}")
     try:
         contact = ContactIn.model_validate(data)
     except PydanticError as exc:

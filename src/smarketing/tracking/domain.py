@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from smarketing.core.errors import json_type
+
 CHANNELS = (
     "organic_search", "paid_search", "social", "paid_social", "email",
     "referral", "direct", "event", "display", "other",
@@ -205,12 +207,6 @@ def _names(where: str, key: str, value: Any, check: Any) -> tuple[str, ...]:
 
 def _lowered(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip().lower() for v in values)
-
-
-def json_type(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a text", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
 
 
 DEFAULT_RULES = parse_rules(DEFAULT_RULES_DATA)
