@@ -249,7 +249,11 @@ def _resolve_contacts(session: Session, valid: list[_Valid], now: datetime, sour
     for entry in valid:
         if entry.email is not None:
             if entry.email not in by_email:
-                by_email[entry.email] = _create_contact(session, entry, now, source)
+                try:
+                    by_email[entry.email] = _create_contact(session, entry, now, source)
+                except ValidationError as exc:
+                    failures.append((entry, f"email: cannot create the contact: {exc}"))
+                    continue
             found = by_email[entry.email]
             if entry.contact_id is not None and entry.contact_id != found:
                 failures.append((entry, f"contact_id: {entry.contact_id} is not the contact "
