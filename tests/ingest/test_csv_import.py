@@ -241,3 +241,25 @@ def test_offline_capture_needs_known_campaign_and_user(
     path.write_text("Email\nlead1@example.com\n", encoding="utf-8")
     with pytest.raises(CsvImportError, match=message):
         import_csv(session, path, capture=capture, now=NOW)
+
+
+def test_long_import_commits_at_checkpoints(session: Session, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import smarketing.ingest.csv_import as csv_import
+
+    monkeypatch.setattr(csv_import, "CHECKPOINT_ROWS", 2)
+    path = tmp_path / "five.csv"
+    path.write_text("email,first_name\n" + "".join(f"p{n}@x.example,P{n}\n" for n in range(5)),
+                    encoding="utf-8")  # fmt: skip
+    loaded_at_checkpoint: list[int] = []
+
+    def checkpoint() -> None:
+        loaded_at_checkpoint.append(session.scalar(
+            select(func.count()).select_from(Contact)) or 0)  # fmt: skip
+
+    import_csv(session, path, checkpoint=checkpoint, now=NOW)
+    assert loaded_at_checkpoint == [2, 4]
+    assert session.scalar(select(func.count()).select_from(Contact)) == 5
+    loaded_at_checkpoint.clear()
+    import_csv(session, path, checkpoint=checkpoint, dry_run=True, now=NOW)
+    assert loaded_at_checkpoint == [], "a dry run never commits"

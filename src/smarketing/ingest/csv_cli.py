@@ -87,10 +87,16 @@ def import_csv_command(
     try:
         with transaction(workspace.sessions) as session, _progress() as progress:
             task = progress.add_task(f"importing {file.name}", total=size)
+
+            def checkpoint() -> None:
+                session.commit()
+                session.expunge_all()
+
             report, rejects_file = import_csv(
                 session, file, preset=preset, mapping=extra, delimiter=delimiter,
                 encoding=encoding, dry_run=dry_run, capture=capture, rejects_path=rejects,
                 on_row=lambda done: progress.update(task, completed=done),
+                checkpoint=checkpoint,
             )  # fmt: skip
     except CsvImportError as exc:
         fail(str(exc))

@@ -187,6 +187,10 @@ def country_code(value: str) -> str | None:
     return _country_names().get(text.lower())
 
 
+#: Rows between two commits of a long import.
+CHECKPOINT_ROWS = 2000
+
+
 def import_csv(
     session: Session,
     path: Path,
@@ -199,13 +203,17 @@ def import_csv(
     capture: Capture | None = None,
     rejects_path: Path | None = None,
     on_row: Callable[[int], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> tuple[CsvReport, Path | None]:
     """Load every row as a contact; bad rows go, unchanged, to the rejects file.
 
-    The caller commits. With `dry_run` every row is validated and applied inside a
-    SAVEPOINT that is rolled back, and no rejects file is written. `on_row` gets the
-    number of bytes read so far.
+    The caller commits; `checkpoint` (when given, and not in a dry run) is called every
+    CHECKPOINT_ROWS rows to commit what is loaded so far, so a long import does not hold
+    the database's write lock from the first row to the last (re-import is idempotent,
+    so an import cut short is simply run again). With `dry_run` every row is validated
+    and applied inside a SAVEPOINT that is rolled back, and no rejects file is written.
+    `on_row` gets the number of bytes read so far.
     """
     now = now or utcnow()
     encoding = encoding or DEFAULT_ENCODING
@@ -256,6 +264,9 @@ def import_csv(
                         rejects.write(raw if raw.endswith(("\n", "\r")) else raw + "\r\n")
                 if on_row:
                     on_row(binary.tell())
+                if checkpoint and not dry_run and report.rows % CHECKPOINT_ROWS == 0:
+                    loader.finish()
+                    checkpoint()
             loader.finish()
     finally:
         if rejects is not None:
