@@ -191,3 +191,32 @@ def test_timeline_shows_the_campaign_channel_of_an_activity_without_one(
     clicks = [e for e in story.timeline if e.kind == "activity"]
     assert [(e.summary, e.details["channel"], e.details["campaign"]) for e in clicks] == [
         ("email click", "email", "Spring webinar")]
+
+
+def test_the_owner_hears_when_their_lead_acts(workspace: Session) -> None:
+    from smarketing.models import Notification
+
+    import_records(workspace, [
+        {"type": "user", "email": "rep@acme.example", "name": "Rita Rep", "role": "sales_rep"},
+        {"type": "contact", "email": "lead@studio.example", "first_name": "Lea",
+         "created_at": "2026-10-01T09:00:00Z", "lifecycle_stage": "mql",
+         "owner": "rep@acme.example"},
+    ], now=NOW)  # fmt: skip
+    recent, old = "2026-11-30T11:10:00Z", "2026-11-01T10:00:00Z"
+    ingest_activities(workspace, [
+        {"id": "n1", "email": "lead@studio.example", "kind": "content_download", "at": recent,
+         "content": "Kitchen guide 2027"},
+        {"id": "n2", "email": "lead@studio.example", "kind": "form_submit",
+         "at": "2026-11-30T11:20:00Z"},
+        {"id": "n3", "email": "lead@studio.example", "kind": "form_submit", "at": old},
+        {"id": "n4", "email": "ana@studio.example", "kind": "form_submit", "at": recent},
+        {"id": "n5", "email": "lead@studio.example", "kind": "page_view",
+         "at": "2026-11-30T11:30:00Z"},
+    ], source="api", now=NOW)  # fmt: skip
+    ingest_activities(workspace, [{"id": "n6", "email": "lead@studio.example",
+                                   "kind": "chat", "at": "2026-11-30T11:40:00Z"}],
+                      source="api", now=NOW)  # fmt: skip
+    alerts = workspace.scalars(select(Notification).where(Notification.kind == "lead_activity")
+                               ).all()  # fmt: skip
+    assert [a.subject for a in alerts] == ["Lea (MQL) submitted a form"]
+    assert alerts[0].link == "/contacts/lead%40studio.example"

@@ -11,7 +11,8 @@ transaction:
   form, download, event, chat or meeting, else as a `subscriber`;
 - stores new activities once: a known id with the same contact, kind and time is a
   duplicate (acknowledged, nothing written); the same id with other facts is rejected;
-- moves each contact's last touch forward and fills an empty first touch.
+- moves each contact's last touch forward and fills an empty first touch;
+- tells the owner of a lead who just acted (`lead_alerts`).
 
 Activity ids are the table's primary key, so they are remembered for as long as the
 activity exists (well beyond the 30 days the API promises). Never commits.
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from smarketing.core.errors import ValidationError, json_type
 from smarketing.ingest import activity_store
 from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
+from smarketing.ingest.lead_alerts import Acted, alert_owners
 from smarketing.ingest.quarantine import hold, register_replayer
 from smarketing.interchange.records import ACTIVITY_KINDS, CHANNELS, normalize_email
 from smarketing.models import Activity, Campaign, Contact, MergedContact
@@ -154,7 +156,7 @@ def ingest_activities(
     for entry, reason in _resolve_contacts(session, valid, now, source):
         results[entry.index] = ItemResult(entry.index, entry.id, "rejected", reason)
     valid = [v for v in valid if results[v.index] is None]
-    for index, result in _store(session, valid).items():
+    for index, result in _store(session, valid, now).items():
         results[index] = result
     final = [r for r in results if r is not None]
     if quarantine:
@@ -288,7 +290,7 @@ def _create_contact(session: Session, entry: _Valid, now: datetime, source: str)
     return upsert_contact(session, data, now=now, actor=source, default_stage=stage).contact_id
 
 
-def _store(session: Session, valid: list[_Valid]) -> dict[int, ItemResult]:
+def _store(session: Session, valid: list[_Valid], now: datetime) -> dict[int, ItemResult]:
     """Insert the new activities and touch their contacts; results by item index."""
     known: dict[str, tuple[int, str, datetime]] = {}
     for chunk in _chunks({v.id for v in valid}):
@@ -314,9 +316,17 @@ def _store(session: Session, valid: list[_Valid]) -> dict[int, ItemResult]:
                                           contact_id=entry.contact_id)  # fmt: skip
     if rows:
         connection = session.connection()
+        created = [v for v in valid if results[v.index].status == "created"]
         activity_store.insert_activities(connection, rows)
-        _touch_contacts(connection, [v for v in valid if results[v.index].status == "created"])
+        _touch_contacts(connection, created)
+        alert_owners(session, [_acted(v) for v in created], now)
     return results
+
+
+def _acted(entry: _Valid) -> Acted:
+    assert entry.contact_id is not None  # noqa: S101 - resolved before storing
+    what = entry.item.content or entry.item.url or entry.item.campaign
+    return Acted(entry.contact_id, entry.item.kind, entry.at, what)
 
 
 def _row(entry: _Valid) -> tuple[Any, ...]:
