@@ -149,7 +149,7 @@ def test_an_edit_to_a_json_string_is_kept_as_json(
 ) -> None:
     page = client.post(f"{PAGE}/{ids[1]}/replay",
                        data={"csrf_token": admin, "payload": '"eva@studio.example"'})
-    assert "Still rejected (attempt 2): item: must be a JSON object, got str" in page.text
+    assert "Still rejected (attempt 2): item: must be a JSON object, got a string" in page.text
     assert held(workspace, ids[1]).payload == '"eva@studio.example"'
 
 
