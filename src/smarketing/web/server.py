@@ -37,6 +37,10 @@ def serve_command(
         None, "--host", help="Address to listen on [default: SMARKETING_HOST or 127.0.0.1]."),
     port: int | None = typer.Option(
         None, "--port", min=1, max=65535, help="Port [default: SMARKETING_PORT or 8000]."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64,
+        help="Web server processes. More than one parses and validates requests in "
+             "parallel (the database still takes one writer at a time on SQLite)."),
     jobs: bool = typer.Option(
         True, "--jobs/--no-jobs",
         help="Run the background job consumer in this process (turn off when `smarketing "
@@ -66,7 +70,11 @@ def serve_command(
 
         consumer = start_embedded_consumer()
     try:
-        uvicorn.run(create_app(workspace), host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(workspace), host=host, port=port, log_level="info")
+        else:  # each worker process makes its app from the same settings
+            uvicorn.run("smarketing.web.app:create_app", factory=True, workers=workers,
+                        host=host, port=port, log_level="info")  # fmt: skip
     finally:
         if consumer is not None:
             consumer.stop()
