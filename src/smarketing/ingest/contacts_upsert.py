@@ -25,6 +25,7 @@ from smarketing.core.errors import ValidationError, json_type
 from smarketing.core.timeutil import format_instant
 from smarketing.ingest.quarantine import register_replayer
 from smarketing.interchange.importer import Importer, RejectedLine, normalize_phone
+from smarketing.interchange.messages import name_the_field
 from smarketing.interchange.records import CHANNELS, normalize_email
 from smarketing.interchange.repository import Missing
 from smarketing.lifecycle import service as lifecycle
@@ -108,15 +109,6 @@ def describe(error: PydanticError) -> str:
     return "; ".join(parts)
 
 
-def reference_error(exc: Exception) -> str:
-    """The importer's message without its advice for files ("define it on an earlier
-    line"), which means nothing to an API caller."""
-    message = str(exc).removeprefix("contact: ")
-    return message.split(": define it", 1)[0] + (
-        ": create it first" if "define it" in message else ""
-    )
-
-
 def survivor_email(session: Session, email: str) -> str:
     """`email`, or the address of the contact it was merged into."""
     survivor = session.execute(
@@ -142,7 +134,7 @@ def upsert_contact(session: Session, data: Any, *, now: datetime, actor: str,
             return UpsertResult(contact_id, email, "created")
         changed = _patch(session, importer, existing, contact, now, actor)
     except (Missing, RejectedLine) as exc:
-        raise ValidationError(reference_error(exc)) from None
+        raise ValidationError(name_the_field(str(exc), "contact", CONTACT_FIELDS)) from None
     return UpsertResult(existing[0], email, "updated" if changed else "unchanged")
 
 

@@ -93,11 +93,6 @@ def hold(session: Session, *, source: str, kind: str, payload: Any, reason: str,
     return item.id
 
 
-def hold_many(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[int]:
-    """Keep several rejected items (dicts with source, kind, payload, reason); their ids."""
-    return [hold(session, now=now, **row) for row in rows]
-
-
 def list_items(session: Session, status: str | None = "open", kind: str | None = None,
                source: str | None = None, limit: int = 100, after_id: int = 0) -> (
     list[QuarantineItem]

@@ -13,7 +13,6 @@ endpoint documents.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +28,7 @@ from smarketing.core.timeutil import format_instant, parse_instant
 from smarketing.ingest.quarantine import hold
 from smarketing.interchange import records as r
 from smarketing.interchange.importer import Importer, RejectedLine
+from smarketing.interchange.messages import name_the_field
 from smarketing.models import Workspace
 from smarketing.web.pagination import MAX_LIMIT, Page
 
@@ -65,35 +65,6 @@ def apply_record(session: Session, kind: str, data: dict[str, Any],
     except RejectedLine as exc:
         raise ValidationError(name_the_field(str(exc), kind, fields)) from None
     return record, outcome.rsplit(" ", 1)[-1]
-
-
-#: The importer names what is missing by its table ("unknown user"); the API by its field.
-_FIELD_OF_LABEL = {"user": "owner"}
-#: "amount: ...", "properties.size: ...", "colour: unknown field": the field comes first.
-_NAMES_A_FIELD = re.compile(r"^[A-Za-z_][\w.]*: ")
-
-
-def name_the_field(message: str, kind: str, fields: Sequence[str]) -> str:
-    """An importer message as an API error that starts with the field it is about.
-
-    "deal: a won deal needs closed_at" -> "closed_at: a won deal needs closed_at";
-    "deal: unknown contact 'x': define it on an earlier line" ->
-    "contact: unknown contact 'x': create it first".
-    """
-    message = message.removeprefix(f"{kind}: ")
-    if ": define it" in message:  # advice for files, meaningless to an API caller
-        message = message.split(": define it", 1)[0] + ": create it first"
-    if _NAMES_A_FIELD.match(message):
-        return message
-    unknown = re.match(r"unknown (\w+) ", message)
-    if unknown:
-        label = unknown.group(1)
-        field = _FIELD_OF_LABEL.get(label, label)
-        if field in fields:
-            return f"{field}: {message}"
-    mentioned = [(m.start(), field) for field in fields
-                 for m in [re.search(rf"\b{re.escape(field)}\b", message)] if m]  # fmt: skip
-    return f"{min(mentioned)[1] if mentioned else 'body'}: {message}"
 
 
 def rejected(session: Session, *, kind: str, payload: Any, reason: str, source: str,
