@@ -89,6 +89,30 @@ def test_same_id_with_other_facts_is_rejected(workspace: Session) -> None:
     assert "already recorded" in (clash.items[0].reason or "")
 
 
+def test_an_id_repeated_inside_one_new_batch_is_stored_once(workspace: Session) -> None:
+    item = {"id": "x1", "email": "ana@studio.example", "kind": "page_view",
+            "at": "2026-11-01T10:00:00Z"}
+    other = {**item, "kind": "email_open"}
+    result = ingest_activities(workspace, [item, item, other], source="api", now=NOW)
+    assert [i.status for i in result.items] == ["created", "duplicate", "rejected"]
+    assert "already recorded" in (result.items[2].reason or "")
+    assert _activity_count(workspace) == 1
+
+
+def test_known_and_new_ids_mix_across_insert_chunks(workspace: Session) -> None:
+    def item(n: int, kind: str = "page_view") -> dict[str, str]:
+        return {"id": f"m{n}", "email": f"p{n % 7}@studio.example", "kind": kind,
+                "at": f"2026-11-01T10:{n % 60:02d}:00Z"}
+
+    ingest_activities(workspace, [item(n) for n in range(0, 1200, 3)], source="api", now=NOW)
+    batch = [item(n, "email_open" if n == 600 else "page_view") for n in range(1000)]
+    result = ingest_activities(workspace, batch, source="api", now=NOW)
+    expected = ["rejected" if n == 600 else "duplicate" if n % 3 == 0 else "created"
+                for n in range(1000)]
+    assert [i.status for i in result.items] == expected
+    assert _activity_count(workspace) == 400 + expected.count("created")
+
+
 def test_idempotency_key_gives_ids(workspace: Session) -> None:
     items = [{"email": "ana@studio.example", "kind": "page_view", "at": "2026-11-01T10:00:00Z"},
              {"email": "ana@studio.example", "kind": "page_view", "at": "2026-11-01T11:00:00Z"}]

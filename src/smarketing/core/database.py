@@ -3,10 +3,17 @@
 SQLite runs in WAL mode with foreign keys on, and with the driver's own transaction
 handling switched off so SAVEPOINTs work (the SQLAlchemy-documented recipe); every
 transaction begins IMMEDIATE.
+
+SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps in
+growing steps (up to 100 ms) before it tries again. `writer_turn` queues a process's
+busiest writers (activity ingestion) on a Python lock instead, so the next one starts the
+moment the last one commits.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 #: Execution option marking a unit of work that only reads (see `transaction`).
 READ_ONLY = "smarketing_read_only"
+#: How long `writer_turn` waits, as long as SQLite's own busy timeout.
+WRITER_TURN_TIMEOUT = 30.0
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -33,6 +43,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    _WRITER_LOCKS[engine] = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -76,6 +88,31 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         raise
     finally:
         session.close()
+
+
+class WriterTurnTimeout(RuntimeError):
+    """Another writer of this process held the database for longer than the timeout."""
+
+
+@contextmanager
+def writer_turn(factory: sessionmaker[Session]) -> Iterator[None]:
+    """Wait for this process's other SQLite writers that use it, then hold the turn.
+
+    Wrap a whole write transaction in it (``with writer_turn(f), transaction(f)``) and
+    never nest it. A no-op on PostgreSQL, whose writers run side by side. A plain Lock,
+    not an RLock: it may be released by another thread than the one that took it.
+    """
+    lock = _WRITER_LOCKS.get(factory.kw["bind"])
+    if lock is None:
+        yield
+        return
+    if not lock.acquire(timeout=WRITER_TURN_TIMEOUT):
+        raise WriterTurnTimeout(f"another writer held the database for over "
+                                f"{WRITER_TURN_TIMEOUT:.0f} s")  # fmt: skip
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def alembic_config(engine: Engine) -> Config:

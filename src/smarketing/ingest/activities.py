@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from smarketing.core.errors import ValidationError, json_type
 from smarketing.ingest import activity_store
 from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
-from smarketing.ingest.lead_alerts import Acted, alert_owners
+from smarketing.ingest.lead_alerts import ALERT_KINDS, Acted, alert_owners
 from smarketing.ingest.quarantine import hold, register_replayer
 from smarketing.interchange.records import ACTIVITY_KINDS, CHANNELS, normalize_email
 from smarketing.models import Activity, Campaign, Contact, MergedContact
@@ -128,24 +128,36 @@ def parse_activity(data: Any, now: datetime) -> ActivityIn:
     return item
 
 
-def ingest_activities(
-    session: Session,
-    items: Sequence[Any],
-    *,
-    source: str,
-    now: datetime,
-    idempotency_key: str | None = None,
-    batch: bool = True,
-    quarantine: bool = True,
-) -> BatchResult:
-    """Store `items` (see the module docstring); one result per item, in order."""
-    results: list[ItemResult | None] = [None] * len(items)
+@dataclass
+class CheckedActivities:
+    """A request's items after validation, before anything is read or written."""
+
+    items: Sequence[Any]
+    valid: list[_Valid]
+    rejected: list[ItemResult]
+
+
+def check_activities(items: Sequence[Any], *, now: datetime, idempotency_key: str | None = None,
+                     batch: bool = True) -> CheckedActivities:
+    """Validate each item on its own and give it its id; touches no database, so it can
+    run before the writer's turn (see `store_activities`)."""
     valid: list[_Valid] = []
+    rejected: list[ItemResult] = []
     for index, data in enumerate(items):
         try:
             valid.append(_validate(index, data, now, idempotency_key, batch))
         except ValidationError as exc:
-            results[index] = ItemResult(index, _given_id(data), "rejected", str(exc))
+            rejected.append(ItemResult(index, _given_id(data), "rejected", str(exc)))
+    return CheckedActivities(items, valid, rejected)
+
+
+def store_activities(session: Session, checked: CheckedActivities, *, source: str,
+                     now: datetime, quarantine: bool = True) -> BatchResult:
+    """Store checked items (see the module docstring); one result per item, in order."""
+    results: list[ItemResult | None] = [None] * len(checked.items)
+    for result in checked.rejected:
+        results[result.index] = result
+    valid = checked.valid
     campaigns = _campaigns(session) if any(v.item.campaign for v in valid) else {}
     for entry in valid:
         try:
@@ -164,10 +176,25 @@ def ingest_activities(
             if result.status == "rejected":
                 result.quarantine_id = hold(
                     session, source=source, kind="activity", now=now,
-                    payload=_as_held(items[result.index], result.id, now),
+                    payload=_as_held(checked.items[result.index], result.id, now),
                     reason=result.reason or "rejected",
                 )  # fmt: skip
     return BatchResult(final)
+
+
+def ingest_activities(
+    session: Session,
+    items: Sequence[Any],
+    *,
+    source: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    batch: bool = True,
+    quarantine: bool = True,
+) -> BatchResult:
+    """Check and store `items` in the caller's transaction."""
+    checked = check_activities(items, now=now, idempotency_key=idempotency_key, batch=batch)
+    return store_activities(session, checked, source=source, now=now, quarantine=quarantine)
 
 
 def _given_id(data: Any) -> str | None:
@@ -291,36 +318,54 @@ def _create_contact(session: Session, entry: _Valid, now: datetime, source: str)
 
 
 def _store(session: Session, valid: list[_Valid], now: datetime) -> dict[int, ItemResult]:
-    """Insert the new activities and touch their contacts; results by item index."""
-    known: dict[str, tuple[int, str, datetime]] = {}
-    for chunk in _chunks({v.id for v in valid}):
+    """Insert the new activities and touch their contacts; results by item index.
+
+    The insert itself says which ids were new (a known id is skipped by the database and
+    not returned), so the common case, all new, costs no lookup before it. Only the ids
+    it skipped are read back, to tell a resend (same facts: `duplicate`) from a clash."""
+    first: dict[str, _Valid] = {}
+    for entry in valid:
+        first.setdefault(entry.id, entry)
+    connection = session.connection()
+    inserted = activity_store.insert_activities(connection, [_row(e) for e in first.values()])
+    facts = {item_id: _facts(entry) for item_id, entry in first.items()}
+    facts.update(_stored_facts(session, [i for i in first if i not in inserted]))
+    results: dict[int, ItemResult] = {}
+    created: list[_Valid] = []
+    for entry in valid:
+        if entry.id in inserted and first[entry.id] is entry:
+            created.append(entry)
+            status = "created"
+        elif facts[entry.id] == _facts(entry):
+            status = "duplicate"
+        else:
+            results[entry.index] = ItemResult(
+                entry.index, entry.id, "rejected",
+                f"id: {entry.id!r} is already recorded with another contact, kind or time")
+            continue
+        results[entry.index] = ItemResult(entry.index, entry.id, status,
+                                          contact_id=entry.contact_id)  # fmt: skip
+    if created:
+        _touch_contacts(connection, created)
+        alert_owners(session, [_acted(v) for v in created if v.item.kind in ALERT_KINDS], now)
+    return results
+
+
+def _facts(entry: _Valid) -> tuple[int | None, str, datetime]:
+    """What makes a resend the same activity: its contact, kind and time."""
+    return (entry.contact_id, entry.item.kind, entry.at)
+
+
+def _stored_facts(session: Session, ids: list[str]) -> dict[str, tuple[int, str, datetime]]:
+    stored: dict[str, tuple[int, str, datetime]] = {}
+    for chunk in _chunks(ids):
         for row in session.execute(select(Activity.id, Activity.contact_id, Activity.kind,
                                           Activity.at).where(Activity.id.in_(chunk))):  # fmt: skip
-            known[row[0]] = (row[1], row[2], row[3])
-    results: dict[int, ItemResult] = {}
-    rows: list[dict[str, Any]] = []
-    for entry in valid:
-        facts = (entry.contact_id, entry.item.kind, entry.at)
-        if entry.id in known:
-            if known[entry.id] == facts:
-                results[entry.index] = ItemResult(entry.index, entry.id, "duplicate",
-                                                  contact_id=entry.contact_id)  # fmt: skip
-            else:
-                results[entry.index] = ItemResult(
-                    entry.index, entry.id, "rejected",
-                    f"id: {entry.id!r} is already recorded with another contact, kind or time")
-            continue
-        known[entry.id] = facts  # type: ignore[assignment]
-        rows.append(_row(entry))
-        results[entry.index] = ItemResult(entry.index, entry.id, "created",
-                                          contact_id=entry.contact_id)  # fmt: skip
-    if rows:
-        connection = session.connection()
-        created = [v for v in valid if results[v.index].status == "created"]
-        activity_store.insert_activities(connection, rows)
-        _touch_contacts(connection, created)
-        alert_owners(session, [_acted(v) for v in created], now)
-    return results
+            stored[row[0]] = (row[1], row[2], row[3])
+    missing = set(ids) - stored.keys()
+    if missing:  # skipped as known, yet not there: the transaction must not commit
+        raise RuntimeError(f"activities {sorted(missing)[:3]} were neither stored nor found")
+    return stored
 
 
 def _acted(entry: _Valid) -> Acted:
@@ -346,12 +391,15 @@ def _touch_contacts(connection: Connection, created: list[_Valid]) -> None:
             latest[contact_id] = entry
         if entry.channel and (contact_id not in earliest or entry.at < earliest[contact_id].at):
             earliest[contact_id] = entry
+    # In contact order, so concurrent PostgreSQL writers lock rows in one order (no deadlock).
     if latest:
         activity_store.move_last_touch(connection, [
-            (c, e.at, e.channel, e.campaign_id) for c, e in latest.items()])  # fmt: skip
+            (c, latest[c].at, latest[c].channel, latest[c].campaign_id) for c in sorted(latest)
+        ])  # fmt: skip
     if earliest:
         activity_store.fill_first_touch(connection, [
-            (c, e.channel, e.campaign_id) for c, e in earliest.items()])  # fmt: skip
+            (c, earliest[c].channel, earliest[c].campaign_id) for c in sorted(earliest)
+        ])  # fmt: skip
 
 
 @register_replayer("activity")

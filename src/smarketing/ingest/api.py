@@ -21,9 +21,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smarketing.apikeys.auth import WriteKey
-from smarketing.core.database import transaction
+from smarketing.core.database import transaction, writer_turn
 from smarketing.core.errors import json_type
-from smarketing.ingest.activities import ActivityIn, BatchResult, ingest_activities
+from smarketing.ingest.activities import (
+    ActivityIn,
+    BatchResult,
+    check_activities,
+    store_activities,
+)
 from smarketing.ingest.writer import ActivityWriter
 from smarketing.web.deps import get_now, get_workspace
 
@@ -91,10 +96,13 @@ def idempotency_key(request: Request) -> str | None:
 def _ingest_batch(request: Request, items: list[Any], source: str, key: str | None) -> (
     BatchResult
 ):
-    """Runs in a worker thread: one transaction, committed before the answer is sent."""
-    with transaction(get_workspace(request).sessions) as session:
-        return ingest_activities(session, items, source=source, now=get_now(request),
-                                 idempotency_key=key)  # fmt: skip
+    """Runs in a worker thread: validation first, then one transaction in the writer's
+    turn, committed before the answer is sent."""
+    now = get_now(request)
+    checked = check_activities(items, now=now, idempotency_key=key)
+    sessions = get_workspace(request).sessions
+    with writer_turn(sessions), transaction(sessions) as session:
+        return store_activities(session, checked, source=source, now=now)
 
 
 def activity_writer(request: Request) -> ActivityWriter:

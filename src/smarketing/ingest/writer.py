@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from smarketing.core.database import transaction
-from smarketing.ingest.activities import ItemResult, ingest_activities
+from smarketing.core.database import transaction, writer_turn
+from smarketing.ingest.activities import ItemResult, check_activities, store_activities
 
 log = logging.getLogger("smarketing.ingest")
 GROUP_MAX = 1000
@@ -84,11 +84,13 @@ class ActivityWriter:
         """One transaction for the group; one call per source so the quarantine names it."""
         now = self._clock()
         results: list[ItemResult | None] = [None] * len(group)
-        with transaction(self._sessions) as session:
-            for source in dict.fromkeys(p.source for p in group):
-                indexes = [i for i, p in enumerate(group) if p.source == source]
-                outcome = ingest_activities(session, [group[i].item for i in indexes],
-                                            source=source, now=now)  # fmt: skip
+        by_source = {source: [i for i, p in enumerate(group) if p.source == source]
+                     for source in dict.fromkeys(p.source for p in group)}  # fmt: skip
+        checked = {source: check_activities([group[i].item for i in indexes], now=now)
+                   for source, indexes in by_source.items()}  # fmt: skip
+        with writer_turn(self._sessions), transaction(self._sessions) as session:
+            for source, indexes in by_source.items():
+                outcome = store_activities(session, checked[source], source=source, now=now)
                 for index, result in zip(indexes, outcome.items, strict=True):
                     results[index] = result
         return [r for r in results if r is not None]
