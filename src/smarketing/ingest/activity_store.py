@@ -50,9 +50,15 @@ def instant(connection: Connection, value: datetime) -> Any:
     """`value` as the driver stores it: text on SQLite (the format SQLAlchemy writes and
     reads), the aware datetime itself on PostgreSQL."""
     if connection.dialect.name == "sqlite":
-        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-        return utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+        return _sqlite_instant(value)
     return value
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_instant(value: datetime) -> str:
+    """Cached: a batch's instants are written twice, to the activity and to the touch."""
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
 
 def json_text(value: Any) -> str:
