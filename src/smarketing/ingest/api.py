@@ -25,7 +25,6 @@ from smarketing.core.database import transaction, writer_turn
 from smarketing.core.errors import json_type
 from smarketing.ingest.activities import (
     ActivityIn,
-    BatchResult,
     check_activities,
     store_activities,
 )
