@@ -28,6 +28,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 #: Execution option marking a unit of work that only reads (see `transaction`).
 READ_ONLY = "smarketing_read_only"
+#: Checkpoint the WAL into the database every 64 MiB of it rather than every 4 MiB (the
+#: default), and cut it back to that size afterwards. A thousand-activity batch dirties a
+#: few thousand index pages, so the default checkpointed (and synced) after every batch;
+#: now one checkpoint serves a dozen batches and writes each page once. Ingestion of
+#: 1,000,000 activities ran 12% faster (docs/benchmarks.md).
+WAL_TUNING = ("wal_autocheckpoint=16384", "journal_size_limit=67108864")
 #: How long `writer_turn` waits, as long as SQLite's own busy timeout.
 WRITER_TURN_TIMEOUT = 30.0
 _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
@@ -54,6 +60,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        for pragma in WAL_TUNING:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
