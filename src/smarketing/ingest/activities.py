@@ -273,12 +273,8 @@ def _resolve_contacts(session: Session, valid: list[_Valid], now: datetime, sour
     list[tuple[_Valid, str]]
 ):
     """Fill `contact_id` on every entry; the entries that cannot be resolved, with why."""
-    by_email: dict[str, int] = {}
     emails = {v.email for v in valid if v.email is not None}
-    connection = session.connection()  # plain rows: the ORM's loading costs more than the query
-    for chunk in _chunks(emails):
-        by_email.update(connection.execute(
-            select(Contact.email, Contact.id).where(Contact.email.in_(chunk))).all())  # fmt: skip
+    by_email = activity_store.contact_ids_by_email(session.connection(), emails)
     for email in emails - by_email.keys():
         survivor = survivor_email(session, email)
         if survivor != email:

@@ -11,7 +11,7 @@ going through SQLAlchemy. See ADR 4.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -21,15 +21,18 @@ from sqlalchemy import Connection
 
 #: Each statement in the parameter style of each driver (qmark for sqlite3, format for
 #: psycopg); built from constants only, so no value is ever put into SQL text.
-_INSERT_HEAD = ("INSERT INTO activities (id, contact_id, kind, at, channel, campaign_id, url, "
-                "content, properties) VALUES ")
-_INSERT_ROW = {
-    "sqlite": "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "postgresql": "(%s, %s, %s, %s, %s, %s, %s, %s, %s::json)",
-}
-_INSERT_TAIL = " ON CONFLICT (id) DO NOTHING RETURNING id"
-#: Rows per INSERT: 9 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
-INSERT_CHUNK = 500
+_COLUMNS = "id, contact_id, kind, at, channel, campaign_id, url, content, properties"
+#: SQLite: multi-row VALUES and IN lists of 500 (4,500 parameters, well under its 32,766).
+_SQLITE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+SQLITE_CHUNK = 500
+#: PostgreSQL: one array per column, so the statement is short and constant; psycopg
+#: would otherwise re-parse a 4,500-placeholder text on every batch (half the time).
+_PG_INSERT = (f"INSERT INTO activities ({_COLUMNS}) SELECT * FROM unnest("
+              "%s::varchar[], %s::integer[], %s::varchar[], %s::timestamptz[], %s::varchar[], "
+              "%s::integer[], %s::text[], %s::text[], %s::json[]) "
+              "ON CONFLICT (id) DO NOTHING RETURNING id")
+_EMAIL_IN = "SELECT email, id FROM contacts WHERE email IN ({})"
+_PG_EMAIL_ANY = "SELECT email, id FROM contacts WHERE email = ANY(%s::varchar[])"
 _LAST_TOUCH = {
     "sqlite": "UPDATE contacts SET last_touch_at = ?, last_touch_channel = ?, "
               "last_touch_campaign_id = ? WHERE id = ? "
@@ -72,26 +75,51 @@ def insert_activities(connection: Connection, rows: Sequence[tuple[Any, ...]]) -
     """Insert rows of (id, contact_id, kind, at, channel, campaign_id, url, content,
     properties); a row whose id exists is skipped. Returns the ids inserted.
 
-    Multi-row VALUES with RETURNING rather than executemany: the database tells which
-    rows it skipped, so no lookup is needed before (see `activities._store`)."""
-    dialect = connection.dialect.name
+    With RETURNING rather than executemany: the database tells which rows it skipped, so
+    no lookup is needed before (see `activities._store`)."""
+    if not rows:
+        return set()
+    if connection.dialect.name == "postgresql":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        columns[8] = [json_text(value) for value in columns[8]]
+        return set(connection.exec_driver_sql(_PG_INSERT, tuple(columns)).scalars())
     inserted: set[str] = set()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start:start + INSERT_CHUNK]
+    for start in range(0, len(rows), SQLITE_CHUNK):
+        chunk = rows[start:start + SQLITE_CHUNK]
         params: list[Any] = []
         for row in chunk:
             params.extend(row[:3])
-            params.append(instant(connection, row[3]))
+            params.append(_sqlite_instant(row[3]))
             params.extend(row[4:8])
             params.append(json_text(row[8]))
-        result = connection.exec_driver_sql(_insert_sql(dialect, len(chunk)), tuple(params))
-        inserted.update(item_id for (item_id,) in result)
+        sql = _sqlite_insert_sql(len(chunk))
+        inserted.update(connection.exec_driver_sql(sql, tuple(params)).scalars())
     return inserted
 
 
 @lru_cache(maxsize=16)
-def _insert_sql(dialect: str, rows: int) -> str:
-    return _INSERT_HEAD + ", ".join([_INSERT_ROW[dialect]] * rows) + _INSERT_TAIL
+def _sqlite_insert_sql(rows: int) -> str:
+    return (f"INSERT INTO activities ({_COLUMNS}) VALUES " + ", ".join([_SQLITE_ROW] * rows)
+            + " ON CONFLICT (id) DO NOTHING RETURNING id")
+
+
+def contact_ids_by_email(connection: Connection, emails: Collection[str]) -> dict[str, int]:
+    """The id of each contact among `emails` (exact, normalized addresses)."""
+    if not emails:
+        return {}
+    if connection.dialect.name == "postgresql":
+        return dict(connection.exec_driver_sql(_PG_EMAIL_ANY, (list(emails),)).all())
+    found: dict[str, int] = {}
+    values = list(emails)
+    for start in range(0, len(values), SQLITE_CHUNK):
+        chunk = tuple(values[start:start + SQLITE_CHUNK])
+        found.update(connection.exec_driver_sql(_sqlite_email_sql(len(chunk)), chunk).all())
+    return found
+
+
+@lru_cache(maxsize=16)
+def _sqlite_email_sql(count: int) -> str:
+    return _EMAIL_IN.format(", ".join(["?"] * count))
 
 
 def move_last_touch(connection: Connection, touches: Sequence[tuple[int, datetime, Any, Any]]) -> (
