@@ -3,12 +3,14 @@ merged contacts. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smarketing.core.database import make_engine, make_session_factory, transaction
 from smarketing.core.errors import ValidationError
 from smarketing.ingest import quarantine
 from smarketing.ingest.activities import ingest_activities
@@ -111,6 +113,15 @@ def test_known_and_new_ids_mix_across_insert_chunks(workspace: Session) -> None:
                 for n in range(1000)]
     assert [i.status for i in result.items] == expected
     assert _activity_count(workspace) == 400 + expected.count("created")
+
+
+def test_a_nul_character_in_text_is_rejected_by_name(workspace: Session) -> None:
+    item = {"id": "n1", "email": "ana@studio.example", "kind": "page_view",
+            "at": "2026-11-01T10:00:00Z", "content": "Guide\x00 2027"}
+    result = ingest_activities(workspace, [item, {**item, "id": "n2", "content": "Guide"}],
+                               source="api", now=NOW)  # fmt: skip
+    assert [i.status for i in result.items] == ["rejected", "created"]
+    assert (result.items[0].reason or "").startswith("content: contains a NUL character")
 
 
 def test_idempotency_key_gives_ids(workspace: Session) -> None:
@@ -244,3 +255,40 @@ def test_the_owner_hears_when_their_lead_acts(workspace: Session) -> None:
                                ).all()  # fmt: skip
     assert [a.subject for a in alerts] == ["Lea (MQL) submitted a form"]
     assert alerts[0].link == "/contacts/lead%40studio.example"
+
+
+def test_concurrent_batches_over_the_same_contacts_all_commit(postgres_url: str) -> None:
+    """PostgreSQL writers overlap: four batches touch the same 60 contacts, two in each
+    order, at once. Their row locks are taken in contact order, so none deadlocks."""
+    engine = make_engine(postgres_url)
+    sessions = make_session_factory(engine)
+    emails = [f"p{n}@studio.example" for n in range(60)]
+    with transaction(sessions) as session:
+        ingest_activities(session, [{"id": f"seed-{e}", "email": e, "kind": "page_view",
+                                     "at": "2026-11-01T09:00:00Z"} for e in emails],
+                          source="api", now=NOW)  # fmt: skip
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker(run: int) -> None:
+        order = emails if run % 2 else emails[::-1]
+        items = [{"id": f"w{run}-{e}", "email": e, "kind": "page_view",
+                  "at": f"2026-11-01T10:{run:02d}:00Z", "channel": "direct"} for e in order]
+        try:
+            barrier.wait()
+            with transaction(sessions) as session:
+                ingest_activities(session, items, source="api", now=NOW)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(run,)) for run in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with transaction(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Activity)) == 60 * 5
+        last = session.scalars(select(Contact.last_touch_at).distinct()).all()
+        assert last == [datetime(2026, 11, 1, 10, 3, tzinfo=UTC)]
+    engine.dispose()

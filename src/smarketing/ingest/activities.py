@@ -64,6 +64,7 @@ class ActivityIn(BaseModel):
 
 
 _ADAPTER = TypeAdapter(ActivityIn)
+_TEXT_FIELDS = ("id", "email", "campaign", "url", "content")
 
 
 @dataclass
@@ -132,6 +133,11 @@ def parse_activity(data: Any, now: datetime) -> ActivityIn:
         raise ValidationError(describe(exc)) from None
     if item.email is None and item.contact_id is None:
         raise ValidationError("email: required (or contact_id)")
+    for name in _TEXT_FIELDS:
+        value = getattr(item, name)
+        if value is not None and "\x00" in value:
+            raise ValidationError(f"{name}: contains a NUL character (\\u0000), which no "
+                                  "database stores in text")  # fmt: skip
     if item.at is not None and item.at.tzinfo is None:
         raise ValidationError("at: needs a UTC offset (e.g. 2026-05-01T10:00:00Z)")
     if item.at is not None and item.at > now.replace(year=now.year + 1):
@@ -399,7 +405,7 @@ def _touch_contacts(connection: Connection, created: list[_Valid]) -> None:
             latest[contact_id] = entry
         if entry.channel and (contact_id not in earliest or entry.at < earliest[contact_id].at):
             earliest[contact_id] = entry
-    # In contact order, so concurrent PostgreSQL writers lock rows in one order (no deadlock).
+    activity_store.lock_contacts(connection, latest.keys())
     if latest:
         activity_store.move_last_touch(connection, [
             (c, latest[c].at, latest[c].channel, latest[c].campaign_id) for c in sorted(latest)
