@@ -175,7 +175,7 @@ def store_activities(session: Session, checked: CheckedActivities, *, source: st
     for result in checked.rejected:
         results[result.index] = result
     valid = checked.valid
-    campaigns = _campaigns(session) if any(v.item.campaign for v in valid) else {}
+    campaigns = _campaigns(session, {v.item.campaign for v in valid if v.item.campaign})
     for entry in valid:
         try:
             _resolve_campaign(entry, campaigns)
@@ -253,9 +253,14 @@ def _validate(index: int, data: Any, now: datetime, key: str | None, batch: bool
                   channel=item.channel)  # fmt: skip
 
 
-def _campaigns(session: Session) -> dict[str, tuple[int, str]]:
-    rows = session.execute(select(Campaign.key, Campaign.id, Campaign.channel))
-    return {key: (campaign_id, channel) for key, campaign_id, channel in rows}
+def _campaigns(session: Session, keys: set[str]) -> dict[str, tuple[int, str]]:
+    """Campaign key -> (id, channel), for the keys a batch names."""
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(keys):
+        rows = session.execute(select(Campaign.key, Campaign.id, Campaign.channel)
+                               .where(Campaign.key.in_(chunk)))  # fmt: skip
+        found.update((key, (campaign_id, channel)) for key, campaign_id, channel in rows)
+    return found
 
 
 def _resolve_campaign(entry: _Valid, campaigns: dict[str, tuple[int, str]]) -> None:
