@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         description="Where people and senders reach smarketing, e.g. https://crm.example.com: "
                     "makes links in alerts absolute and is the base of webhook addresses",
     )  # fmt: skip
+    rate_limit_storage: str | None = Field(
+        default=None,
+        description="Where rate limits count requests: unset, in each process's memory; a "
+                    "storage URI such as redis://127.0.0.1:6379/0 makes several server "
+                    "processes share the counts (Redis needs the redis package)",
+    )  # fmt: skip
 
     @field_validator("timezone")
     @classmethod

@@ -2,7 +2,8 @@
 
 Refusals are answered (not raised) so that their entry in the request log is committed
 with the request's transaction. The body is read before the transaction begins, and at
-most MAX_BODY_BYTES of it. See docs/webhooks.md.
+most MAX_BODY_BYTES of it. Requests over a rate limit (smarketing.web.ratelimit) are
+answered 429 and not logged: the log must not grow without bound. See docs/webhooks.md.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from smarketing.core.settings import public_url
+from smarketing.hooks import repository
 from smarketing.hooks.domain import MAX_BODY_BYTES
 from smarketing.hooks.service import Incoming, receive
 from smarketing.web.deps import DbSession, Now
+from smarketing.web.ratelimit import client_address, get_limiter, too_many_requests
 
 router = APIRouter()
 
@@ -63,6 +67,7 @@ def request_uris(request: Request) -> tuple[str, ...]:
         401: {"description": "Unsigned, badly signed or stale request"},
         404: {"description": "No active webhook source with this key"},
         413: {"description": "Body larger than 512 KB"},
+        429: {"description": "Over a rate limit; `Retry-After` gives the seconds to wait"},
     },
 )
 def receive_hook(
@@ -76,6 +81,12 @@ def receive_hook(
     Marketing). Sign it with `X-Smarketing-Timestamp` and `X-Smarketing-Signature:
     sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>`; HubSpot's own v3 signature
     is accepted for `hubspot` sources."""
+    limiter = get_limiter(request)
+    counted = limiter.limits.hook(source, client_address(request),
+                                  active=_active(session, source))  # fmt: skip
+    refusal = limiter.hit(counted)
+    if refusal is not None:
+        return too_many_requests(refusal)
     incoming = Incoming(
         key=source, body=body.data, headers=request.headers, size=body.size,
         too_large=body.too_large, method=request.method, uris=request_uris(request),
@@ -83,3 +94,9 @@ def receive_hook(
     )  # fmt: skip
     reply = receive(session, incoming, now)
     return JSONResponse(reply.content, status_code=reply.status)
+
+
+def _active(session: Session, key: str) -> bool:
+    """Whether `key` names an active source (which decides the rate limit it counts on)."""
+    source = repository.get_source(session, key)
+    return source is not None and source.disabled_at is None

@@ -5,6 +5,8 @@ accepts only requests whose `Origin` is on a configured tracking domain (or a su
 of one) and answers them with `Access-Control-Allow-Origin: <that origin>`; any other
 origin gets 403 and nothing is stored. The script posts JSON as `text/plain`, a CORS
 "simple request" with no preflight; `OPTIONS /track` answers a preflight anyway.
+Each client address may post TRACK_PER_ADDRESS times a minute (smarketing.web.ratelimit);
+past that the answer is 429 with `Retry-After`, readable by the script through CORS.
 See docs/tracking.md.
 """
 
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from smarketing.core.database import transaction
 from smarketing.tracking import domain, service
 from smarketing.web.deps import DbSession, Now, get_workspace
+from smarketing.web.ratelimit import Refusal, client_address, get_limiter, too_many_requests
 
 router = APIRouter()
 
@@ -79,6 +82,15 @@ def _error(status: int, detail: str, origin: str | None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+def _limited(refusal: Refusal, origin: str | None) -> JSONResponse:
+    """429 with the CORS headers of an allowed origin, `Retry-After` exposed to its script
+    (it is not a CORS-safelisted response header)."""
+    if origin is None:
+        return too_many_requests(refusal, {"Vary": "Origin"})
+    exposed = {"Access-Control-Expose-Headers": "Retry-After"}
+    return too_many_requests(refusal, {**_cors(origin), **exposed})
+
+
 @router.post("/track", include_in_schema=False)
 def track(request: Request, session: DbSession, now: Now,
           body: bytes | None = Depends(limited_body)) -> Response:  # fmt: skip
@@ -88,6 +100,10 @@ def track(request: Request, session: DbSession, now: Now,
     least one was rejected: each rejected event is in the quarantine with its reason.
     """
     origin, refused = _refusal(request, session)
+    limiter = get_limiter(request)
+    refusal = limiter.hit(limiter.limits.track(client_address(request)))
+    if refusal is not None:
+        return _limited(refusal, origin)
     if origin is None:
         return _error(403, refused or "origin refused", None)
     if body is None:

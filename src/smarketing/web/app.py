@@ -36,6 +36,7 @@ from smarketing.sla import pages as sla_pages
 from smarketing.tracking import api as tracking_api
 from smarketing.web import pages
 from smarketing.web.deps import CsrfError, LoginRequired, login_url
+from smarketing.web.ratelimit import RateLimiter
 from smarketing.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -66,6 +67,8 @@ def create_app(
                   docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL)  # fmt: skip
     app.state.workspace = workspace
     app.state.clock = clock
+    # Tests replace it with smaller limits; memory storage is per app.
+    app.state.rate_limiter = RateLimiter(storage_uri=workspace.settings.rate_limit_storage)
     app.add_middleware(
         SessionMiddleware,  # cookies are signed (itsdangerous), httponly and samesite=lax
         secret_key=workspace.settings.secret_key,

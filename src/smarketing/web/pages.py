@@ -19,6 +19,7 @@ from smarketing.funnel.domain import month_bounds
 from smarketing.funnel.service import funnel, workspace_timezone
 from smarketing.lifecycle.domain import funnel_position
 from smarketing.models import User
+from smarketing.web import ratelimit
 from smarketing.web.deps import (
     CurrentUser,
     DbSession,
@@ -59,12 +60,21 @@ def login_submit(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """Log in. Every attempt counts against the login rate limits (smarketing.web.ratelimit),
+    checked before the password: over one, the form comes back with status 429."""
+    context = {"next": safe_next(next), "email": email.strip()}
+    limiter = ratelimit.get_limiter(request)
+    refusal = limiter.hit(limiter.limits.login(ratelimit.client_address(request), email))
+    if refusal is not None:
+        error = (
+            f"Too many login attempts: at most {refusal.rule.amount} a minute per "
+            f"{refusal.rule.per}. Try again in {refusal.retry_after} seconds."
+        )
+        return templates.TemplateResponse(request, "login.html", {**context, "error": error},
+                                          status_code=429, headers=refusal.headers)  # fmt: skip
     user = authenticate(session, email, password) if email and password else None
     if user is None:
-        return templates.TemplateResponse(
-            request, "login.html",
-            {"next": safe_next(next), "error": BAD_LOGIN, "email": email.strip()},
-        )  # fmt: skip
+        return templates.TemplateResponse(request, "login.html", {**context, "error": BAD_LOGIN})
     log_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
