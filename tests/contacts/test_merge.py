@@ -171,8 +171,8 @@ def test_merge_never_moves_the_stage_back(session: Session) -> None:
 
 
 def test_stale_merge_rows_give_way(session: Session) -> None:
-    """A reused id (SQLite) or an address that came back as a contact: the merge replaces
-    the rows that contradict it."""
+    """An id reused before migration 0003 (SQLite) or an address that came back as a
+    contact: the merge replaces the rows that contradict it."""
     load(session)
     survivor, duplicate = contact(session, SURVIVOR), contact(session, DUPLICATE)
     eva = contact(session, "eva@example.org")

@@ -102,9 +102,9 @@ def record_merge(
     """Send the duplicate's id and email, and everything merged into it before, to the
     survivor.
 
-    Stale rows give way: one for the duplicate's id (SQLite may give a deleted contact's
-    id to a new one) or email, and one for the survivor's email (a live address is not a
-    merged one).
+    Stale rows give way: one for the duplicate's id (left from before migration 0003,
+    when SQLite could give a deleted contact's id to a new one) or email, and one for the
+    survivor's email (a live address is not a merged one).
     """
     session.execute(delete(MergedContact).where(or_(
         MergedContact.merged_contact_id == duplicate["id"],

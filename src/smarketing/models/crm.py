@@ -29,7 +29,12 @@ class Contact(Base):
     """A person in the funnel. `lifecycle_stage` is written only by the lifecycle service."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_owner_stage", "owner_id", "lifecycle_stage"),)
+    # AUTOINCREMENT on SQLite: a deleted (merged) contact's id is never given to a new
+    # contact, so `merged_contacts` can keep sending it to the survivor.
+    __table_args__ = (
+        Index("ix_contacts_owner_stage", "owner_id", "lifecycle_stage"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
