@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,8 @@ def stored_secret(key: str) -> str:
         workspace.engine.dispose()
 
 
-@pytest.mark.parametrize("args", [[], ["add"], ["list"], ["disable"], ["log"], ["sign"]])
+@pytest.mark.parametrize("args", [[], ["add"], ["list"], ["disable"], ["enable"],
+                                  ["rotate-secret"], ["log"], ["sign"]])  # fmt: skip
 def test_every_command_has_help(cli: Invoke, args: list[str]) -> None:
     result = cli(*args, "--help")
     assert result.exit_code == 0
@@ -97,6 +99,10 @@ def test_add_with_a_given_secret_does_not_echo_it(cli: Invoke) -> None:
     (["add", "forms", "--adapter", "generic", "--campaign", "nope"],
      "campaign: no campaign 'nope'; create it first"),
     (["disable", "nope"], "no webhook source 'nope'"),
+    (["enable", "nope"], "no webhook source 'nope'"),
+    (["rotate-secret", "nope"], "no webhook source 'nope'"),
+    (["rotate-secret", "forms", "--grace-hours", "-1"], "--grace-hours"),
+    (["rotate-secret", "forms", "--grace-hours", "721"], "--grace-hours"),
 ])  # fmt: skip
 def test_bad_input_names_what_is_wrong(cli: Invoke, args: list[str], error: str) -> None:
     result = cli(*args)
@@ -120,6 +126,79 @@ def test_disable(cli: Invoke) -> None:
     assert first.output == "webhook source forms disabled; its requests are refused from now on\n"
     assert second.output.startswith("webhook source forms was already disabled at ")
     assert "disabled 20" in cli("list").output
+
+
+def test_enable(cli: Invoke) -> None:
+    cli("add", "forms", "--adapter", "generic")
+    active = cli("enable", "forms")
+    cli("disable", "forms")
+
+    enabled = cli("enable", "forms")
+
+    assert active.exit_code == 0
+    assert active.output == "webhook source forms is already active\n"
+    assert enabled.exit_code == 0, enabled.output
+    assert enabled.output.startswith("webhook source forms enabled (disabled since 20")
+    assert enabled.output.endswith("); its requests are accepted from now on\n")
+    assert "active" in cli("list").output
+    assert "disabled" not in cli("list").output
+
+
+def stored_previous(key: str) -> tuple[str | None, datetime | None]:
+    workspace = open_workspace()
+    try:
+        with transaction(workspace.sessions) as session:
+            row = session.execute(select(WebhookSource.previous_secret,
+                                         WebhookSource.previous_secret_expires_at)
+                                  .where(WebhookSource.key == key)).one()  # fmt: skip
+            return row[0], row[1]
+    finally:
+        workspace.engine.dispose()
+
+
+def test_rotate_secret_prints_the_new_secret_once_and_keeps_the_old_one_for_a_day(
+        cli: Invoke) -> None:  # fmt: skip
+    cli("add", "forms", "--adapter", "generic")
+    old = stored_secret("forms")
+    before = utcnow()
+
+    result = cli("rotate-secret", "forms")
+
+    assert result.exit_code == 0, result.output
+    new = stored_secret("forms")
+    assert new != old
+    assert len(new) >= 32
+    lines = result.output.splitlines()
+    assert lines[:3] == ["webhook source forms: secret rotated",
+                         "new secret (shown only now; store it with the sender):", new]  # fmt: skip
+    assert lines[3].startswith("the previous secret is still accepted until 20")
+    previous, until = stored_previous("forms")
+    assert previous == old
+    assert until is not None
+    assert before + timedelta(hours=24) <= until <= utcnow() + timedelta(hours=24)
+    listed = cli("list").output
+    assert "accepted until 20" in listed
+    assert old not in listed
+    assert new not in listed
+
+
+def test_rotate_secret_with_no_grace_and_a_given_secret(cli: Invoke) -> None:
+    cli("add", "hs", "--adapter", "hubspot", "--secret", "client-secret-0123456789")
+    cli("disable", "hs")
+
+    result = cli("rotate-secret", "hs", "--grace-hours", "0", "--secret",
+                 "client-secret-9876543210")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "client-secret-9876543210" not in result.output
+    assert result.output.splitlines() == [
+        "webhook source hs: secret rotated",
+        "the previous secret is no longer accepted",
+        "the source is disabled: `smarketing hooks enable hs` to accept its requests again",
+    ]  # fmt: skip
+    assert stored_secret("hs") == "client-secret-9876543210"
+    assert stored_previous("hs") == (None, None)
+    assert "accepted until" not in cli("list").output
 
 
 def test_sign_prints_headers_that_verify_and_a_curl_command(cli: Invoke) -> None:

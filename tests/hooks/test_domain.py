@@ -180,8 +180,11 @@ def test_generic_post_without_id_is_identified_by_its_body() -> None:
 @pytest.mark.parametrize(("data", "error"), [
     ({"first_name": "Ana"}, "form post: email: required"),
     ({"email": "  "}, "form post: email: required"),
-    ({"email": ["a@b.c"]}, "form post: email: must be a string, got list"),
-    ({"email": "a@b.c", "fields": [1]}, "form post: fields: must be an object, got list"),
+    ({"email": ["a@b.c"]}, "form post: email: must be a string, got an array"),
+    ({"email": {"work": "a@b.c"}}, "form post: email: must be a string, got an object"),
+    ({"email": True}, "form post: email: must be a string, got a boolean"),
+    ({"email": "a@b.c", "fields": [1]}, "form post: fields: must be an object, got an array"),
+    ({"email": "a@b.c", "fields": "x"}, "form post: fields: must be an object, got a string"),
     ({"email": "a@b.c", "submitted_at": "2026-11-30 10:00"},
      "form post: submitted_at: '2026-11-30 10:00' has no UTC offset"),
 ])  # fmt: skip

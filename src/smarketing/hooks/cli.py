@@ -1,14 +1,15 @@
-"""``smarketing hooks add|list|disable|log|sign``: inbound webhook sources.
+"""``smarketing hooks add|list|disable|enable|rotate-secret|log|sign``: inbound webhook
+sources.
 
-A generated secret is printed once, when the source is added; `list` never shows
-secrets. Bad input (a malformed key, an unknown adapter, source or campaign, a key that
-exists, an unreadable file) prints an error and exits with code 2.
+A generated secret is printed once, when the source is added or its secret rotated;
+`list` never shows secrets. Bad input (a malformed key, an unknown adapter, source or
+campaign, a key that exists, an unreadable file) prints an error and exits with code 2.
 """
 
 from __future__ import annotations
 
 import shlex
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -79,22 +80,25 @@ def add_command(
 
 @hooks_app.command("list")
 def list_command() -> None:
-    """List the sources: key, adapter, default campaign, created, disabled. Never secrets."""
+    """List the sources: key, adapter, default campaign, created, status, and until when a
+    rotated-out secret is still accepted. Never secrets."""
     workspace = open_workspace()
     with transaction(workspace.sessions, read_only=True) as session:
-        rows = service.list_sources(session)
+        rows = service.list_sources(session, utcnow())
     console = Console()
     if not rows:
         console.print("no webhook sources; add one with `smarketing hooks add KEY --adapter "
                       f"{'|'.join(ADAPTERS)}`", highlight=False)  # fmt: skip
         return
     table = Table(show_edge=False)
-    for column in ("key", "adapter", "campaign", "created", "status"):
+    for column in ("key", "adapter", "campaign", "created", "status", "previous secret"):
         table.add_column(column, overflow="fold")
     for row in rows:
         status = f"disabled {_when(row.disabled_at)}" if row.disabled_at else "active"
+        previous = (f"accepted until {_when(row.previous_secret_until)}"
+                    if row.previous_secret_until else "-")  # fmt: skip
         table.add_row(escape(row.key), row.adapter, escape(row.campaign or "-"),
-                      _when(row.created_at), status)  # fmt: skip
+                      _when(row.created_at), status, previous)  # fmt: skip
     console.print(table, highlight=False)
 
 
@@ -112,6 +116,56 @@ def disable_command(key: str = typer.Argument(..., help="The source's key.")) ->
         typer.echo(f"webhook source {key} was already disabled at {_when(disabled_at)}")
         return
     typer.echo(f"webhook source {key} disabled; its requests are refused from now on")
+
+
+@hooks_app.command("enable")
+def enable_command(key: str = typer.Argument(..., help="The source's key.")) -> None:
+    """Enable a disabled source again: its requests are accepted from now on."""
+    workspace = open_workspace()
+    try:
+        with transaction(workspace.sessions) as session:
+            disabled_at = service.enable_source(session, key)
+    except SmarketingError as exc:
+        fail(str(exc))
+    if disabled_at is None:
+        typer.echo(f"webhook source {key} is already active")
+        return
+    typer.echo(f"webhook source {key} enabled (disabled since {_when(disabled_at)}); its "
+               "requests are accepted from now on")  # fmt: skip
+
+
+@hooks_app.command("rotate-secret")
+def rotate_secret_command(
+    key: str = typer.Argument(..., help="The source's key."),
+    grace_hours: int = typer.Option(
+        24, "--grace-hours", min=0, max=service.MAX_GRACE // timedelta(hours=1),
+        help="How long the current secret stays valid next to the new one, so the sender "
+        "can be switched without losing requests; 0 refuses it at once."),
+    secret: str | None = typer.Option(
+        None, "--secret", help="The new secret (at least 16 characters; for HubSpot's own "
+        "signature, the app's new client secret). Default: a new random one, printed once."),
+) -> None:  # fmt: skip
+    """Give a source a new secret; the old one stays valid for the grace period."""
+    workspace = open_workspace()
+    now = utcnow()
+    try:
+        with transaction(workspace.sessions) as session:
+            rotation = service.rotate_secret(session, key, now, secret=secret,
+                                             grace=timedelta(hours=grace_hours))  # fmt: skip
+    except SmarketingError as exc:
+        fail(str(exc))
+    typer.echo(f"webhook source {key}: secret rotated")
+    if secret is None:
+        typer.echo("new secret (shown only now; store it with the sender):")
+        typer.echo(rotation.secret)
+    if rotation.previous_until is None:
+        typer.echo("the previous secret is no longer accepted")
+    else:
+        typer.echo(f"the previous secret is still accepted until "
+                   f"{_when(rotation.previous_until)}; switch the sender before then")  # fmt: skip
+    if rotation.disabled_at is not None:
+        typer.echo(f"the source is disabled: `smarketing hooks enable {key}` to accept its "
+                   "requests again")  # fmt: skip
 
 
 @hooks_app.command("log")

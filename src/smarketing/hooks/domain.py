@@ -7,6 +7,9 @@ A `hubspot` source also accepts HubSpot's own v3 signature (``X-HubSpot-Signatur
 base64 HMAC-SHA256 of method + URI + body + timestamp, ``X-HubSpot-Request-Timestamp``
 in milliseconds) made with the app's client secret. Either way the timestamp must be
 within `TOLERANCE_SECONDS` of the server clock and digests are compared in constant time.
+After a secret is rotated the previous one is accepted too until its grace period ends
+(`accepted_secrets`): `verify` takes every accepted secret and compares the request's
+digest against each of them, always all of them, each in constant time.
 
 Adapters turn a decoded body into `Event`s: for each person the sender reports, the
 contact to upsert (the keys of `upsert_contact`) and the activities to ingest (the keys
@@ -22,7 +25,7 @@ import hashlib
 import hmac
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -90,6 +93,30 @@ def hubspot_uri(uri: str) -> str:
     return _ESCAPE.sub(lambda match: _HUBSPOT_DECODED[match.group(0).upper()], uri)
 
 
+def accepted_secrets(current: str, previous: str | None, previous_expires_at: datetime | None,
+                     now: datetime) -> tuple[str, ...]:  # fmt: skip
+    """The secrets a request may be signed with at `now`: the current one and, after a
+    rotation, the previous one while `now` is before the end of its grace period."""
+    if previous and previous_expires_at is not None and now < previous_expires_at:
+        return (current, previous)
+    return (current,)
+
+
+def _secret_list(secret: str | Sequence[str]) -> tuple[str, ...]:
+    keys = (secret,) if isinstance(secret, str) else tuple(secret)
+    if not keys:
+        raise ValueError("verify: at least one secret is needed")
+    return keys
+
+
+def _matches_any(expected: Callable[[str], str], given: str, secrets: Sequence[str]) -> bool:
+    """Whether `given` equals `expected(secret)` for one of `secrets`. Every secret is
+    compared, in constant time, whichever matches, so timing tells nothing about which."""
+    matches = [hmac.compare_digest(expected(secret).encode(), given.encode())
+               for secret in secrets]  # fmt: skip
+    return any(matches)
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     """What a signature covers. `headers` is looked up by lower-case name; `uris` are the
@@ -102,15 +129,18 @@ class SignedRequest:
     uris: tuple[str, ...] = ()
 
 
-def verify(request: SignedRequest, secret: str, now: datetime, *, hubspot: bool = False) -> str:
+def verify(request: SignedRequest, secret: str | Sequence[str], now: datetime, *,
+           hubspot: bool = False) -> str:  # fmt: skip
     """The scheme that signed `request` ("smarketing" or "hubspot-v3"), or SignatureRefused
-    with the reason."""
+    with the reason. `secret` is the source's secret, or every secret it accepts now (see
+    `accepted_secrets`): a signature made with any of them verifies."""
+    secrets = _secret_list(secret)
     headers = {name.lower(): value for name, value in request.headers.items()}
     if SIGNATURE_HEADER.lower() in headers or TIMESTAMP_HEADER.lower() in headers:
-        _verify_ours(request.body, headers, secret, now)
+        _verify_ours(request.body, headers, secrets, now)
         return "smarketing"
     if hubspot and HUBSPOT_SIGNATURE_HEADER.lower() in headers:
-        _verify_hubspot(request, headers, secret, now)
+        _verify_hubspot(request, headers, secrets, now)
         return "hubspot-v3"
     also = f" (or {HUBSPOT_SIGNATURE_HEADER} with {HUBSPOT_TIMESTAMP_HEADER})" if hubspot else ""
     raise SignatureRefused(f"unsigned request: send {SIGNATURE_HEADER} and "
@@ -138,30 +168,34 @@ def check_fresh(sent_at: float, now: datetime) -> None:
                                f"(tolerance {TOLERANCE_SECONDS} s)")  # fmt: skip
 
 
-def _verify_ours(body: bytes, headers: Mapping[str, str], secret: str, now: datetime) -> None:
+def _verify_ours(body: bytes, headers: Mapping[str, str], secrets: Sequence[str],
+                 now: datetime) -> None:  # fmt: skip
     timestamp = _header(headers, TIMESTAMP_HEADER)
     given = _header(headers, SIGNATURE_HEADER)
     check_fresh(_timestamp(timestamp, TIMESTAMP_HEADER, "seconds"), now)
     if not given.startswith("sha256="):
         raise SignatureRefused(f"{SIGNATURE_HEADER}: expected sha256=<hex HMAC-SHA256>")
-    expected = signature(secret, timestamp, body)
-    if not hmac.compare_digest(expected.encode(), given.lower().encode()):
+    if not _matches_any(lambda secret: signature(secret, timestamp, body), given.lower(),
+                        secrets):  # fmt: skip
         raise SignatureRefused("signature does not match: check the secret and that the "
                                "body is sent exactly as signed")  # fmt: skip
 
 
-def _verify_hubspot(request: SignedRequest, headers: Mapping[str, str], secret: str,
+def _verify_hubspot(request: SignedRequest, headers: Mapping[str, str], secrets: Sequence[str],
                     now: datetime) -> None:  # fmt: skip
     given = _header(headers, HUBSPOT_SIGNATURE_HEADER)
     timestamp = _header(headers, HUBSPOT_TIMESTAMP_HEADER)
     check_fresh(_timestamp(timestamp, HUBSPOT_TIMESTAMP_HEADER, "milliseconds") / 1000, now)
-    matches = [hmac.compare_digest(
-        hubspot_signature(secret, request.method, hubspot_uri(uri), request.body,
-                          timestamp).encode(), given.encode()) for uri in request.uris]  # fmt: skip
+    matches = [_matches_any(partial(_hubspot_expected, request, hubspot_uri(uri), timestamp),
+                            given, secrets) for uri in request.uris]  # fmt: skip
     if not any(matches):
         raise SignatureRefused("HubSpot v3 signature does not match: check that the source's "
                                "secret is the app's client secret and that the webhook URL "
                                "is SMARKETING_PUBLIC_URL + /hooks/<key>")  # fmt: skip
+
+
+def _hubspot_expected(request: SignedRequest, uri: str, timestamp: str, secret: str) -> str:
+    return hubspot_signature(secret, request.method, uri, request.body, timestamp)
 
 
 # ----------------------------------------------------------------------------- events
@@ -210,7 +244,7 @@ def _text(data: Mapping[str, Any], key: str, where: str = "") -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MappingError(f"{where}{key}: must be a string, got {type(value).__name__}")
+        raise MappingError(f"{where}{key}: must be a string, got {json_type(value)}")
     text = str(value).strip()
     return text or None
 
@@ -220,7 +254,7 @@ def _object(data: Mapping[str, Any], key: str, where: str = "") -> dict[str, Any
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise MappingError(f"{where}{key}: must be an object, got {type(value).__name__}")
+        raise MappingError(f"{where}{key}: must be an object, got {json_type(value)}")
     return value
 
 

@@ -17,7 +17,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -32,6 +32,7 @@ from smarketing.hooks.domain import (
     Event,
     SignatureRefused,
     SignedRequest,
+    accepted_secrets,
     adapt,
     check_key,
     signed_headers,
@@ -47,6 +48,9 @@ from smarketing.models import WebhookRequest, WebhookSource
 logger = logging.getLogger("smarketing.hooks")
 MIN_SECRET_CHARS = 16
 QUARANTINE_KIND = "hook"
+#: How long a rotated-out secret stays valid by default, and at most.
+DEFAULT_GRACE = timedelta(hours=24)
+MAX_GRACE = timedelta(days=30)
 
 
 def source_label(key: str) -> str:
@@ -59,11 +63,29 @@ def source_label(key: str) -> str:
 
 @dataclass(frozen=True)
 class SourceRow:
+    """A source as lists show it. `previous_secret_until` is when the secret it had before
+    its last rotation stops being accepted; None when no previous secret is accepted."""
+
     key: str
     adapter: str
     campaign: str | None
     created_at: datetime
     disabled_at: datetime | None
+    previous_secret_until: datetime | None = None
+
+
+def new_secret() -> str:
+    """A random shared secret, as `add_source` and `rotate_secret` generate them."""
+    return secrets.token_urlsafe(32)
+
+
+def _given_secret(secret: str | None) -> str:
+    """A secret given by the user (checked and trimmed), or a new random one."""
+    if secret is None:
+        return new_secret()
+    if len(secret.strip()) < MIN_SECRET_CHARS:
+        raise ValidationError(f"secret: at least {MIN_SECRET_CHARS} characters")
+    return secret.strip()
 
 
 def add_source(session: Session, key: str, adapter: str, *, now: datetime,
@@ -77,8 +99,7 @@ def add_source(session: Session, key: str, adapter: str, *, now: datetime,
         raise ValidationError(str(exc)) from None
     if adapter not in ADAPTERS:
         raise ValidationError(f"adapter: must be one of {', '.join(ADAPTERS)}, got {adapter!r}")
-    if secret is not None and len(secret.strip()) < MIN_SECRET_CHARS:
-        raise ValidationError(f"secret: at least {MIN_SECRET_CHARS} characters")
+    shared = _given_secret(secret)
     if repository.get_source(session, key) is not None:
         raise ConflictError(f"webhook source {key!r} already exists")
     campaign_id = None
@@ -86,14 +107,21 @@ def add_source(session: Session, key: str, adapter: str, *, now: datetime,
         campaign_id = repository.campaign_id(session, campaign)
         if campaign_id is None:
             raise NotFoundError(f"campaign: no campaign {campaign!r}; create it first")
-    secret = secret.strip() if secret is not None else secrets.token_urlsafe(32)
     repository.add_source(session, WebhookSource(
-        key=key, adapter=adapter, secret=secret, campaign_id=campaign_id, created_at=now))
-    return SourceRow(key, adapter, campaign, now, None), secret
+        key=key, adapter=adapter, secret=shared, campaign_id=campaign_id, created_at=now))
+    return SourceRow(key, adapter, campaign, now, None), shared
 
 
-def list_sources(session: Session) -> list[SourceRow]:
-    return [SourceRow(s.key, s.adapter, campaign, s.created_at, s.disabled_at)
+def _previous_until(source: WebhookSource, now: datetime) -> datetime | None:
+    """When the source's previous secret stops being accepted; None when it is not."""
+    accepted = accepted_secrets(source.secret, source.previous_secret,
+                                source.previous_secret_expires_at, now)  # fmt: skip
+    return source.previous_secret_expires_at if len(accepted) > 1 else None
+
+
+def list_sources(session: Session, now: datetime) -> list[SourceRow]:
+    return [SourceRow(s.key, s.adapter, campaign, s.created_at, s.disabled_at,
+                      _previous_until(s, now))
             for s, campaign in repository.list_sources(session)]  # fmt: skip
 
 
@@ -112,6 +140,49 @@ def disable_source(session: Session, key: str, now: datetime) -> datetime:
         source.disabled_at = now
         session.flush()
     return source.disabled_at
+
+
+def enable_source(session: Session, key: str) -> datetime | None:
+    """Enable a disabled source again: its requests are accepted from now on. Returns
+    when it had been disabled, None when it was already active (nothing changes)."""
+    source = _source(session, key)
+    disabled_at = source.disabled_at
+    if disabled_at is not None:
+        source.disabled_at = None
+        session.flush()
+    return disabled_at
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A rotated secret: the new one, until when the previous one is still accepted (None
+    when it no longer is), and when the source was disabled (rotating does not enable it)."""
+
+    key: str
+    secret: str
+    previous_until: datetime | None
+    disabled_at: datetime | None = None
+
+
+def rotate_secret(session: Session, key: str, now: datetime, *, grace: timedelta = DEFAULT_GRACE,
+                  secret: str | None = None) -> Rotation:  # fmt: skip
+    """Give source `key` a new secret (`secret`, else a random one); the current secret
+    stays valid for `grace` more (until `now + grace`), so the sender can be switched
+    without losing requests. A zero grace refuses the old secret at once. A secret that is
+    still in the grace period of an earlier rotation is dropped: only the secret replaced
+    now stays valid."""
+    if grace < timedelta(0) or grace > MAX_GRACE:
+        raise ValidationError(f"grace: from 0 to {MAX_GRACE // timedelta(hours=1)} hours")
+    source = _source(session, key)
+    shared = _given_secret(secret)
+    if secrets.compare_digest(shared.encode(), source.secret.encode()):
+        raise ValidationError("secret: the new secret must differ from the current one")
+    previous_until = now + grace if grace > timedelta(0) else None
+    source.previous_secret = source.secret if previous_until is not None else None
+    source.previous_secret_expires_at = previous_until
+    source.secret = shared
+    session.flush()
+    return Rotation(key, shared, previous_until, source.disabled_at)
 
 
 def request_log(session: Session, *, source: str | None = None, refused: bool = False,
@@ -175,8 +246,10 @@ def receive(session: Session, incoming: Incoming, now: datetime) -> Reply:
         return _refuse(session, incoming, now, 413,
                        f"body: larger than the {MAX_BODY_BYTES // 1024} KB limit")  # fmt: skip
     signed = SignedRequest(incoming.body, incoming.headers, incoming.method, incoming.uris)
+    keys = accepted_secrets(source.secret, source.previous_secret,
+                            source.previous_secret_expires_at, now)  # fmt: skip
     try:
-        verify(signed, source.secret, now, hubspot=source.adapter == "hubspot")
+        verify(signed, keys, now, hubspot=source.adapter == "hubspot")
         events = parse_events(source.adapter, incoming.body, source.key)
     except SignatureRefused as exc:
         return _refuse(session, incoming, now, 401, str(exc))

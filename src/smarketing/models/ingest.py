@@ -100,7 +100,9 @@ class VisitorEvent(Base):
 
 
 class WebhookSource(Base):
-    """A configured sender of `POST /hooks/{key}` with its shared HMAC secret."""
+    """A configured sender of `POST /hooks/{key}` with its shared HMAC secret. After a
+    rotation the previous secret (stored like `secret`) is also accepted until
+    `previous_secret_expires_at`."""
 
     __tablename__ = "webhook_sources"
 
@@ -110,6 +112,8 @@ class WebhookSource(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WebhookRequest(Base):
