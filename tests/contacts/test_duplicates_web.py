@@ -45,7 +45,9 @@ def workspace(workspace_url: str) -> Iterator[OpenWorkspace]:
 
 @pytest.fixture
 def client(workspace: OpenWorkspace) -> Iterator[TestClient]:
-    with TestClient(create_app(workspace, clock=lambda: NOW)) as test_client:
+    # The sample workspace works in Spanish; these tests read the English page.
+    with TestClient(create_app(workspace, clock=lambda: NOW),
+                    headers={"Accept-Language": "en"}) as test_client:  # fmt: skip
         yield test_client
 
 

@@ -72,7 +72,7 @@ class DemoUser:
 
 
 USERS: tuple[DemoUser, ...] = (
-    DemoUser("Carmen Ortega", "admin"),
+    DemoUser("Carmen Ortega", "admin", locale="en"),  # the README's screenshots: English
     DemoUser("Lucía Navarro", "marketing"),
     DemoUser("Elena Campos", "marketing"),
     DemoUser("Giulia Romano", "marketing", locale="it"),
