@@ -51,6 +51,7 @@ def _measure_rates_from_workspace(window_months: int):  # type: ignore[no-untype
 
 def _register_domains() -> None:
     """Sub-commands that live in their domain packages."""
+    from smarketing.accounts.cli import users_app
     from smarketing.apikeys.cli import apikeys_app
     from smarketing.contacts.duplicates_cli import duplicates_app
     from smarketing.core.jobs import worker_command
@@ -78,6 +79,7 @@ def _register_domains() -> None:
     app.add_typer(sla_app, name="sla")
     app.add_typer(attempts_app, name="attempts")
     app.add_typer(notify_app, name="notify")
+    app.add_typer(users_app, name="users")
     app.add_typer(duplicates_app, name="duplicates")
     app.add_typer(apikeys_app, name="api-keys", help="Create, list and revoke API keys.")
     app.add_typer(quarantine_app, name="quarantine",

@@ -40,7 +40,7 @@ TRANSLATED = tuple(locale for locale in SUPPORTED_LOCALES if locale != "en")
 #: Every page, as an admin sees it (the admin sees every page).
 PAGES = ("/", "/sla", "/sla/report", "/sla/pacing", "/sla/plan", "/notifications",
          contact_url(L3), "/contacts/duplicates", "/admin/quarantine",
-         "/admin/api-keys")  # fmt: skip
+         "/admin/api-keys", "/account")  # fmt: skip
 
 
 def lang_of(html: str) -> str:

@@ -15,6 +15,7 @@ from smarketing.apikeys.auth import forget
 from smarketing.apikeys.domain import SCOPES
 from smarketing.apikeys.service import create_key, list_keys, revoke_key
 from smarketing.core.errors import NotFoundError, ValidationError
+from smarketing.i18n import N_
 from smarketing.models import User
 from smarketing.sla.pages import forbidden_page, pop_flash, set_flash, workspace_info
 from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
@@ -23,7 +24,9 @@ from smarketing.web.templating import templates
 
 __all__ = ["router"]
 
-ADMIN_ONLY = "Only an admin may see and manage API keys."
+ADMIN_ONLY = N_("Only an admin may see and manage API keys.")
+REVOKED = N_("API key %(prefix)s (%(name)s) is revoked; requests with it are refused from "
+             "now on.")
 PAGE = "/admin/api-keys"
 
 router = APIRouter(dependencies=[Depends(current_user)])
@@ -91,6 +94,5 @@ def revoke_submit(
     except (NotFoundError, ValueError):
         return not_found_page(request)
     forget(request, key.prefix)
-    set_flash(request, f"API key {key.prefix} ({key.name}) is revoked; requests with it are "
-                       "refused from now on.")  # fmt: skip
+    set_flash(request, REVOKED, prefix=key.prefix, name=key.name)
     return RedirectResponse(PAGE, status_code=303)

@@ -12,15 +12,19 @@ from sqlalchemy.orm import Session
 
 from smarketing.contacts.duplicates_service import DEFAULT_MIN_SCORE, merge, shown_pairs
 from smarketing.core.errors import NotFoundError, ValidationError
+from smarketing.i18n import N_
 from smarketing.sla.pages import forbidden_page, pop_flash, set_flash
 from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.templating import templates
+from smarketing.web.templating import page_text, templates
 
 PATH = "/contacts/duplicates"
 #: Roles that see every contact, and so every pair.
 DUPLICATES_ROLES = frozenset({"admin", "marketing", "sales_manager"})
 PAGE_LIMIT = 200
-REFUSED = "Duplicates are for admins, marketing and sales managers."
+REFUSED = N_("Duplicates are for admins, marketing and sales managers.")
+CHOOSE_SURVIVOR = N_("Choose which of the two contacts stays.")
+NOT_MERGED = N_("Nothing was merged: %(reason)s.")
+MERGED = N_("Merged %(merged)s into %(kept)s. Later events for %(merged)s go to %(kept)s.")
 
 router = APIRouter(dependencies=[Depends(current_user)])
 
@@ -72,14 +76,14 @@ def merge_pair(
     score = _min_score(min_score)
     if survivor not in (a, b) or not a or not b:
         return _render(request, session, score, status_code=422,
-                       error="Choose which of the two contacts stays.")  # fmt: skip
+                       error=page_text(request, CHOOSE_SURVIVOR))  # fmt: skip
     duplicate = b if survivor == a else a
     try:
         result = merge(session, survivor, duplicate, now, user.email)
     except (NotFoundError, ValidationError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return _render(request, session, score, status_code=status,
-                       error=f"Nothing was merged: {exc}.")  # fmt: skip
+                       error=page_text(request, NOT_MERGED, reason=str(exc)))  # fmt: skip
     merged, kept = result.merged_email, result.survivor["email"]
-    set_flash(request, f"Merged {merged} into {kept}. Later events for {merged} go to {kept}.")
+    set_flash(request, MERGED, merged=merged, kept=kept)
     return RedirectResponse(f"{PATH}?min_score={score}", status_code=303)

@@ -26,3 +26,14 @@ def json_type(value: object) -> str:
     names = {list: "an array", str: "a string", int: "a number", float: "a number",
              bool: "a boolean", type(None): "null", dict: "an object"}  # fmt: skip
     return names.get(type(value), type(value).__name__)
+
+
+class TranslatableValidationError(ValidationError):
+    """A ValidationError a page can show in its language: `message` is marked with N_
+    (smarketing.i18n) and its named placeholders are filled from `params`. str() is the
+    English text, which the JSON API and the command line keep."""
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params

@@ -18,12 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.domain import ContactStory, can_see_contact
-from smarketing.core.errors import ValidationError
+from smarketing.core.errors import TranslatableValidationError, ValidationError
 from smarketing.followup.service import log_attempt
+from smarketing.i18n import N_
 from smarketing.interchange.records import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
 from smarketing.models import Contact, SlaAgreement, SlaClock, User
 from smarketing.sla.pages import forbidden_page, pop_flash, set_flash, workspace_info
 from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
+from smarketing.web.templating import page_text
 
 __all__ = [
     "AttemptForm",
@@ -35,6 +37,16 @@ __all__ = [
     "router",
 ]
 
+OWNER_ONLY = N_("Only the lead's owner, their sales manager or an admin may log an attempt "
+                "on it.")
+NOT_AN_INSTANT = N_("at: %(text)s is not a date and time (write e.g. 2026-05-20T14:30)")
+NOT_A_CHOICE = N_("%(field)s: must be one of %(choices)s; got %(value)s")
+NOTE_TOO_LONG = N_("note: at most %(max)s characters, got %(length)s")
+CHOOSE_MAKER = N_("by: choose one of %(makers)s")
+LOGGED = N_("Attempt logged: %(kind)s.")
+LOGGED_OUTCOME = N_("Attempt logged: %(kind)s, %(outcome)s.")
+LOGGED_FOR = N_("Attempt logged for %(name)s: %(kind)s.")
+LOGGED_FOR_OUTCOME = N_("Attempt logged for %(name)s: %(kind)s, %(outcome)s.")
 KIND_LABELS = {"first_attempt": "First attempt", "cadence": "Attempt cadence",
                "decision": "Decision"}  # fmt: skip
 KIND_ORDER = {kind: n for n, kind in enumerate(KIND_LABELS)}
@@ -154,8 +166,7 @@ def parse_local_instant(text: str, zone: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(f"at: {text!r} is not a date and time "
-                              "(write e.g. 2026-05-20T14:30)") from None  # fmt: skip
+        raise TranslatableValidationError(NOT_AN_INSTANT, text=repr(text)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value
@@ -163,7 +174,8 @@ def parse_local_instant(text: str, zone: ZoneInfo) -> datetime:
 
 def check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ValidationError(f"{field}: must be one of {', '.join(choices)}; got {value!r}")
+        raise TranslatableValidationError(NOT_A_CHOICE, field=field, choices=", ".join(choices),
+                                          value=repr(value))  # fmt: skip
 
 
 @router.post("/contacts/{email:path}/attempts", dependencies=[Depends(require_csrf)])
@@ -188,8 +200,7 @@ def log_attempt_submit(
         return not_found_page(request)
     owner = session.get(User, contact.owner_id) if contact.owner_id else None
     if not may_log_attempt(user, owner):
-        return forbidden_page(request, "Only the lead's owner, their sales manager or an admin "
-                                       "may log an attempt on it.")  # fmt: skip
+        return forbidden_page(request, OWNER_ONLY)
     makers = {maker.email: maker for maker in attempt_makers(user, owner)}
     form = AttemptForm(kind, outcome, note, at, by or next(iter(makers)))
     try:
@@ -197,9 +208,9 @@ def log_attempt_submit(
         if outcome:
             check_choice("outcome", outcome, ATTEMPT_OUTCOMES)
         if len(note) > NOTE_MAX:
-            raise ValidationError(f"note: at most {NOTE_MAX} characters, got {len(note)}")
+            raise TranslatableValidationError(NOTE_TOO_LONG, max=NOTE_MAX, length=len(note))
         if form.by not in makers:
-            raise ValidationError(f"by: choose one of {', '.join(makers)}")
+            raise TranslatableValidationError(CHOOSE_MAKER, makers=", ".join(makers))
         when = parse_local_instant(at, workspace_info(session).zone) if at.strip() else now
         with session.begin_nested():  # a rejected attempt leaves nothing behind
             log_attempt(session, contact=contact.email, by=form.by, kind=kind, at=when,
@@ -207,9 +218,19 @@ def log_attempt_submit(
                         note=note.strip() or None)  # fmt: skip
     except ValidationError as exc:
         return render_contact(request, session, user, now, contact.email,
-                              attempt_form=replace(form, error=str(exc)),
+                              attempt_form=replace(form, error=_error_text(request, exc)),
                               status_code=422)  # fmt: skip
-    who = "" if form.by == user.email else f" for {makers[form.by].name}"
-    set_flash(request, f"Attempt logged{who}: {kind}"
-                       f"{', ' + outcome.replace('_', ' ') if outcome else ''}.")  # fmt: skip
+    terms = {"kind": kind, "outcome": outcome} if outcome else {"kind": kind}
+    if form.by == user.email:
+        set_flash(request, LOGGED_OUTCOME if outcome else LOGGED, terms=terms)
+    else:
+        set_flash(request, LOGGED_FOR_OUTCOME if outcome else LOGGED_FOR,
+                  name=makers[form.by].name, terms=terms)  # fmt: skip
     return RedirectResponse(f"/contacts/{quote(contact.email)}#sla", status_code=303)
+
+
+def _error_text(request: Request, error: ValidationError) -> str:
+    """A form error in the page's language; a service's own message stays as it is."""
+    if isinstance(error, TranslatableValidationError):
+        return page_text(request, error.message, **error.params)
+    return str(error)

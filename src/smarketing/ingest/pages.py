@@ -10,16 +10,21 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from smarketing.core.errors import NotFoundError, SmarketingError
+from smarketing.i18n import N_
 from smarketing.ingest import quarantine
 from smarketing.models import QuarantineItem, User
 from smarketing.sla.pages import forbidden_page, pop_flash, set_flash, workspace_info
 from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
 from smarketing.web.pages import not_found_page
-from smarketing.web.templating import templates
+from smarketing.web.templating import page_text, templates
 
 __all__ = ["router"]
 
-ADMIN_ONLY = "Only an admin may see and replay the quarantine."
+ADMIN_ONLY = N_("Only an admin may see and replay the quarantine.")
+SAY_WHY = N_("Say why the item is discarded.")
+DISCARDED = N_("Item %(id)s discarded.")
+REPLAYED = N_("Replayed: %(resolution)s.")
+STILL_REJECTED = N_("Still rejected (attempt %(attempts)s): %(reason)s")
 PAGE = "/admin/quarantine"
 LIST_LIMIT = 200
 PREVIEW_CHARS = 120
@@ -148,8 +153,9 @@ def replay_submit(
     replayed = item.status == "replayed"
     request.session[OUTCOME_KEY] = {
         "ok": replayed,
-        "message": (f"Replayed: {item.resolution}." if replayed
-                    else f"Still rejected (attempt {item.attempts}): {item.reason}")[:500],
+        "message": (page_text(request, REPLAYED, resolution=item.resolution or "")
+                    if replayed else page_text(request, STILL_REJECTED, attempts=item.attempts,
+                                               reason=item.reason or ""))[:500],
     }  # fmt: skip
     return RedirectResponse(f"{PAGE}/{item_id}", status_code=303)
 
@@ -170,11 +176,11 @@ def discard_submit(
     except NotFoundError:
         return not_found_page(request)
     if not reason.strip():
-        return _item_page(request, session, item, error="Say why the item is discarded.",
+        return _item_page(request, session, item, error=page_text(request, SAY_WHY),
                           status_code=422)  # fmt: skip
     try:
         quarantine.discard(session, item_id, now, f"{reason.strip()} (by {user.email})")
     except SmarketingError as exc:
         return _item_page(request, session, item, error=str(exc), status_code=422)
-    set_flash(request, f"Item {item_id} discarded.")
+    set_flash(request, DISCARDED, id=item_id)
     return RedirectResponse(f"{PAGE}/{item_id}", status_code=303)

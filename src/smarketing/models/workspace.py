@@ -60,6 +60,9 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     weight: Mapped[int | None] = mapped_column(Integer)
     out_of_office: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    #: Notification kinds this person turned off (smarketing.notify.domain.MUTABLE_KINDS);
+    #: NULL or empty: every kind.
+    muted_notification_kinds: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

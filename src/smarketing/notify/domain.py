@@ -6,9 +6,12 @@ No I/O, no session, no clock: callers pass `now` in.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from smarketing.core.errors import ValidationError
 
 # Waits after the 1st, 2nd, ... failed attempt; the attempt after the last wait is the
 # final one, so a delivery is tried len(BACKOFF) + 1 times before it is `failed`.
@@ -26,6 +29,43 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 STATUSES = (PENDING, SENDING, SENT, FAILED)
+
+#: Every kind of notification the product raises (the `kind` passed to `notify`).
+LEAD_ACTIVITY = "lead_activity"  # a rep's lead acted (form, download, chat...): ingest
+SLA_PACING = "sla_pacing"  # daily, to marketing and admins: a rep or team behind MQL pace
+SLA_AT_RISK = "sla_at_risk"  # to the rep: an SLA clock of their lead is about to breach
+SLA_BREACH = "sla_breach"  # to the rep and their sales managers: an SLA clock breached
+KINDS = (LEAD_ACTIVITY, SLA_PACING, SLA_AT_RISK, SLA_BREACH)
+#: The kinds a person may turn off for themselves (`User.muted_notification_kinds`).
+#: The SLA clock alerts (at risk, breached) are how the SLA is enforced on reps and their
+#: managers, so nobody may mute them; lead activity and the pacing digest are help, and
+#: may be.
+MUTABLE_KINDS = (LEAD_ACTIVITY, SLA_PACING)
+
+
+def check_mutable(kinds: Iterable[str]) -> list[str]:
+    """`kinds` without repeats, in the order of MUTABLE_KINDS; a ValidationError naming the
+    first kind that may not be muted (an SLA alert) or is unknown."""
+    wanted = list(dict.fromkeys(kind.strip() for kind in kinds))
+    for kind in wanted:
+        if kind in KINDS and kind not in MUTABLE_KINDS:
+            raise ValidationError(
+                f"{kind!r} notifications cannot be turned off: SLA clock alerts are how "
+                "the SLA is enforced; mutable kinds are " + ", ".join(MUTABLE_KINDS)
+            )
+        if kind not in MUTABLE_KINDS:
+            raise ValidationError(
+                f"unknown notification kind {kind!r}; mutable kinds are "
+                + ", ".join(MUTABLE_KINDS)
+            )
+    return [kind for kind in MUTABLE_KINDS if kind in wanted]
+
+
+def is_muted(kind: str, muted_kinds: Iterable[str] | None) -> bool:
+    """Whether a person who muted `muted_kinds` is spared a `kind` notification. Only
+    MUTABLE_KINDS count: a muted SLA alert (written to the database by hand) still comes."""
+    return kind in MUTABLE_KINDS and kind in (muted_kinds or ())
+
 
 DEDUPE_KEY_MAX = 200
 SUBJECT_MAX = 300
@@ -60,7 +100,7 @@ class Failure:
 def retry_delay(failed_attempts: int) -> timedelta | None:
     """How long to wait after `failed_attempts` failures; None when it is time to give up."""
     if failed_attempts < 1:
-        raise ValueError(f"failed_attempts must be at least 1, got {failed_attempts}")
+        raise ValidationError(f"failed_attempts must be at least 1, got {failed_attempts}")
     if failed_attempts >= MAX_ATTEMPTS:
         return None
     return BACKOFF[failed_attempts - 1]
@@ -79,10 +119,10 @@ def after_failure(attempts_before: int, error: str, now: datetime) -> Failure:
 def user_dedupe_key(dedupe_key: str, user_id: int) -> str:
     """The per-user key stored on a notification: raising it twice creates nothing new."""
     if not dedupe_key.strip():
-        raise ValueError("dedupe_key must not be empty")
+        raise ValidationError("dedupe_key must not be empty")
     key = f"{dedupe_key}:{user_id}"
     if len(key) > DEDUPE_KEY_MAX:
-        raise ValueError(
+        raise ValidationError(
             f"dedupe key {key[:40]!r}... is {len(key)} characters; the limit is {DEDUPE_KEY_MAX}"
         )
     return key

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
 from smarketing.core.errors import NotFoundError
+from smarketing.i18n import N_
 from smarketing.models import Notification
 from smarketing.notify.service import mark_read, unread
 from smarketing.sla.pages import pop_flash, set_flash, workspace_info
@@ -28,6 +29,7 @@ from smarketing.web.templating import templates
 #: The badge counts up to this many and then shows "99+".
 BADGE_CAP = 99
 INBOX_LIMIT = 100
+MARKED_READ = N_("Marked as read.")
 
 router = APIRouter(dependencies=[Depends(current_user)])
 
@@ -88,5 +90,5 @@ def mark_read_submit(
         mark_read(session, notification_id, user.id, now)
     except NotFoundError:
         return not_found_page(request)
-    set_flash(request, "Marked as read.")
+    set_flash(request, MARKED_READ)
     return RedirectResponse("/notifications", status_code=303)

@@ -23,6 +23,7 @@ from smarketing.notify.domain import (
     LINK_MAX,
     SUBJECT_MAX,
     clip,
+    is_muted,
     redact_url,
     user_dedupe_key,
 )
@@ -73,12 +74,19 @@ def notify(
     new, even when two workers raise the same alert at the same moment. Each created
     notification gets a `pending` delivery for every target of the user and of the user's
     team; the delivery job sends them. Returns the notifications created by this call.
+
+    A user who muted `kind` (`User.muted_notification_kinds`, set on the account page or
+    with `smarketing users set --mute`) is skipped: no notification, no delivery. Only the
+    kinds of `smarketing.notify.domain.MUTABLE_KINDS` can be muted; the SLA clock alerts
+    (`sla_at_risk`, `sla_breach`) always come, whatever the column holds.
     """
     ids = list(dict.fromkeys(user_ids))
     users = repo.users_by_id(session, ids)
     missing = [user_id for user_id in ids if user_id not in users]
     if missing:
         raise NotFoundError(f"no user with id {', '.join(map(str, missing))}")
+    ids = [user_id for user_id in ids
+           if not is_muted(kind, users[user_id].muted_notification_kinds)]  # fmt: skip
     keys = {user_id: user_dedupe_key(dedupe_key, user_id) for user_id in ids}
     session.flush()
     created: list[Notification] = []

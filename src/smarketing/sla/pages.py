@@ -8,7 +8,7 @@ what a sales rep may see of a report, the one-shot flash message) live here too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
+from smarketing.i18n import DEFAULT_LOCALE, N_
 from smarketing.models import SlaAgreement, Team, User, Workspace
 from smarketing.sla import agreements
 from smarketing.sla.history_rates import measure_rates
@@ -47,7 +48,13 @@ from smarketing.sla.terms import (
     parse_sales,
 )
 from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.templating import templates
+from smarketing.web.templating import (
+    page_text,
+    page_translations,
+    request_locale,
+    templates,
+    term_text,
+)
 
 __all__ = [
     "PLANNER_ROLES",
@@ -70,7 +77,11 @@ RATE_FIELDS = {key: key.replace("-", "_") for key in RATE_KEYS}
 STAGE_ROWS = (("customers", "Customers"), ("opportunities", "Opportunities"), ("sqls", "SQLs"),
               ("mqls", "MQLs"), ("leads", "Leads"))  # fmt: skip
 MAX_WINDOW_MONTHS = 120
-MONEY_LOCALE = "en"
+NOT_FOR_YOUR_ROLE = N_("Not for your role")
+ADMIN_ONLY_STATUS = N_("Only an admin may change the status of an SLA.")
+PLANNER_ONLY = N_("The planner is for admins, marketing and sales managers.")
+NO_SUCH_SLA = N_("There is no SLA with key “%(key)s”.")
+STATUS_CHANGED = N_("%(key)s is now %(status)s; %(count)s clock(s) updated.")
 
 router = APIRouter(dependencies=[Depends(current_user)])
 
@@ -82,21 +93,23 @@ router = APIRouter(dependencies=[Depends(current_user)])
 class WorkspaceInfo:
     timezone: str
     currency: str
+    #: The language money is written in: the page's (`page_workspace_info`).
+    locale: str = DEFAULT_LOCALE
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     def money(self, value: Decimal | str | float | int | None) -> str:
-        """An amount in the workspace currency, e.g. "€1,000.00"; "—" for none."""
+        """An amount in the workspace currency in `locale`: "€1,000.00" in English,
+        "1.000,00 €" in Spanish; "—" for none."""
         if value is None:
             return "—"
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
             return str(value)
-        # The pages are in English for now, so are their numbers: €1,000.00.
-        return format_currency(amount, self.currency, locale=MONEY_LOCALE)
+        return format_currency(amount, self.currency, locale=self.locale)
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
@@ -109,21 +122,45 @@ def workspace_info(session: Session) -> WorkspaceInfo:
     return WorkspaceInfo(row.timezone or "UTC", row.currency or "EUR")
 
 
-def set_flash(request: Request, message: str) -> None:
-    """A one-line message shown once on the next page (post/redirect/get)."""
-    request.session[FLASH_KEY] = message[:FLASH_MAX]
+def set_flash(
+    request: Request, message: str, /, *, terms: Mapping[str, str] | None = None,
+    **params: str | int,
+) -> None:  # fmt: skip
+    """A one-line message shown once on the next page (post/redirect/get).
+
+    `message` is marked with N_ and has named placeholders filled from `params` and from
+    `terms` (stored product words such as "active" or "no_answer", shown with the `term`
+    vocabulary); it is translated when shown, into the language of the page showing it."""
+    request.session[FLASH_KEY] = {"message": message, "params": params,
+                                  "terms": dict(terms or {})}  # fmt: skip
 
 
 def pop_flash(request: Request) -> str | None:
-    message = request.session.pop(FLASH_KEY, None)
-    return message if isinstance(message, str) else None
+    flash = request.session.pop(FLASH_KEY, None)
+    if isinstance(flash, str):  # a cookie from before flashes were translated
+        return flash[:FLASH_MAX]
+    if not isinstance(flash, dict) or not isinstance(flash.get("message"), str):
+        return None
+    params = flash.get("params")
+    values = dict(params) if isinstance(params, dict) else {}
+    terms = flash.get("terms")
+    if isinstance(terms, dict) and terms:
+        translations = page_translations(request)
+        values.update({name: term_text(str(word), translations) for name, word in terms.items()})
+    return page_text(request, flash["message"], **values)[:FLASH_MAX]
 
 
-def forbidden_page(request: Request, message: str) -> Response:
-    return templates.TemplateResponse(
-        request, "error.html", {"title": "Not for your role", "message": message},
-        status_code=403,
-    )  # fmt: skip
+def forbidden_page(request: Request, message: str, /, **params: str | int) -> Response:
+    """The 403 page; `message` is marked with N_ and shown in the page's language."""
+    return templates.TemplateResponse(request, "error.html", {
+        "title": page_text(request, NOT_FOR_YOUR_ROLE),
+        "message": page_text(request, message, **params),
+    }, status_code=403)  # fmt: skip
+
+
+def page_workspace_info(request: Request, session: Session) -> WorkspaceInfo:
+    """The workspace's time zone and currency, with money shown in the page's language."""
+    return replace(workspace_info(session), locale=request_locale(request))
 
 
 def team_key_of(session: Session, user: User) -> str | None:
@@ -264,7 +301,7 @@ def _agreements_page(
     error: tuple[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    info = workspace_info(session)
+    info = page_workspace_info(request, session)
     teams = session.execute(select(Team.key, Team.name).order_by(Team.name)).all()
     return templates.TemplateResponse(request, "sla/agreements.html", {
         "active": "sla",
@@ -294,14 +331,14 @@ def change_status(
     users: Annotated[str, Form()] = "",
 ) -> Response:
     if user.role != "admin":
-        return forbidden_page(request, "Only an admin may change the status of an SLA.")
+        return forbidden_page(request, ADMIN_ONLY_STATUS)
     current = session.execute(
         select(SlaAgreement.status).where(SlaAgreement.key == key)
         .order_by(SlaAgreement.version.desc()).limit(1)
     ).scalar_one_or_none()  # fmt: skip
     if current is None:
         return _agreements_page(request, session, user, status_code=404,
-                                error=(key, f"There is no SLA with key {key!r}."))  # fmt: skip
+                                error=(key, page_text(request, NO_SUCH_SLA, key=key)))  # fmt: skip
     pilot_teams = list(teams or []) if status == "pilot" else []
     pilot_users = [u.strip() for u in users.replace(";", ",").split(",") if u.strip()]
     pilot_users = pilot_users if status == "pilot" else []
@@ -317,7 +354,7 @@ def change_status(
         return _agreements_page(request, session, user, status_code=422,
                                 error=(key, message[:1].upper() + message[1:] + "."))  # fmt: skip
     written = recompute_all_clocks(session, now)
-    set_flash(request, f"{key} is now {status}; {written} clock(s) updated.")
+    set_flash(request, STATUS_CHANGED, key=key, count=written, terms={"status": status})
     return RedirectResponse("/sla", status_code=303)
 
 
@@ -328,7 +365,7 @@ def change_status(
 def report_page(
     request: Request, session: DbSession, user: CurrentUser, now: Now, month: str | None = None
 ) -> Response:
-    info = workspace_info(session)
+    info = page_workspace_info(request, session)
     wanted = month.strip() if month and month.strip() else Month.of(now, info.timezone).label
     try:
         parsed = Month.parse(wanted)
@@ -361,7 +398,7 @@ def report_page(
 
 @router.get("/sla/pacing")
 def pacing_page(request: Request, session: DbSession, user: CurrentUser, now: Now) -> Response:
-    info = workspace_info(session)
+    info = page_workspace_info(request, session)
     data = visible_pacing(pacing_json(session, now), user, team_key_of(session, user))
     month = Month.parse(data["month"])
     return templates.TemplateResponse(request, "sla/pacing.html", {
@@ -409,8 +446,8 @@ def _web_words(problem: str) -> str:
 @router.get("/sla/plan")
 def plan_page(request: Request, session: DbSession, user: CurrentUser, now: Now) -> Response:
     if user.role not in PLANNER_ROLES:
-        return forbidden_page(request, "The planner is for admins, marketing and sales managers.")
-    info = workspace_info(session)
+        return forbidden_page(request, PLANNER_ONLY)
+    info = page_workspace_info(request, session)
     query = request.query_params
     defaults = {field: format(DEFAULT_RATES.as_dict()[key], "f")
                 for key, field in RATE_FIELDS.items()}  # fmt: skip

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smarketing.accounts import pages as account_pages
 from smarketing.apikeys import pages as apikeys_pages
 from smarketing.campaigns import api as campaigns_api
 from smarketing.contacts import api as contacts_api
@@ -27,6 +28,7 @@ from smarketing.deals import api as deals_api
 from smarketing.followup import api as followup_api
 from smarketing.followup import pages as followup_pages
 from smarketing.hooks import api as hooks_api
+from smarketing.i18n import N_
 from smarketing.ingest import api as ingest_api
 from smarketing.ingest import pages as ingest_pages
 from smarketing.ingest import quarantine_api
@@ -37,7 +39,7 @@ from smarketing.tracking import api as tracking_api
 from smarketing.web import pages
 from smarketing.web.deps import CsrfError, LoginRequired, login_url
 from smarketing.web.ratelimit import RateLimiter
-from smarketing.web.templating import templates
+from smarketing.web.templating import page_text, templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "smarketing_session"
@@ -47,6 +49,9 @@ API_DESCRIPTION = """The smarketing API. Authenticate with a per-workspace API k
 `Authorization: Bearer smk_...` (an admin creates keys with `smarketing api-keys create`
 or on the API keys page). Read keys may GET; write keys may also create and change.
 Errors are `{"detail": "<reason naming the field>"}`."""
+FORM_EXPIRED = N_("Form expired")
+FORM_EXPIRED_MESSAGE = N_("This form has expired or did not come from this site. Go back, "
+                          "reload the page and try again.")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -83,7 +88,7 @@ def create_app(
     # duplicates_pages before pages: /contacts/duplicates is not a contact's email.
     for router in (duplicates_pages.router, pages.router, sla_pages.router,
                    followup_pages.router, notify_pages.router, apikeys_pages.router,
-                   ingest_pages.router):
+                   ingest_pages.router, account_pages.router):
         app.include_router(router, dependencies=badge)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
                    campaigns_api.router, deals_api.router, ingest_api.router,
@@ -145,9 +150,8 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
     # The request's transaction is over (rolled back): its user may no longer be read.
     request.state.user = None
     return templates.TemplateResponse(request, "error.html", {
-        "title": "Form expired",
-        "message": "This form has expired or did not come from this site. "
-                   "Go back, reload the page and try again.",
+        "title": page_text(request, FORM_EXPIRED),
+        "message": page_text(request, FORM_EXPIRED_MESSAGE),
     }, status_code=403)  # fmt: skip
 
 

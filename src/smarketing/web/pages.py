@@ -17,6 +17,7 @@ from smarketing.core.errors import NotFoundError, PermissionDeniedError
 from smarketing.followup.pages import AttemptForm, contact_sla_context
 from smarketing.funnel.domain import month_bounds
 from smarketing.funnel.service import funnel, workspace_timezone
+from smarketing.i18n import N_
 from smarketing.lifecycle.domain import funnel_position
 from smarketing.models import User
 from smarketing.web import ratelimit
@@ -32,10 +33,16 @@ from smarketing.web.deps import (
     safe_next,
     visible_owner_id,
 )
-from smarketing.web.templating import templates
+from smarketing.web.templating import page_text, templates
 
 #: The same words for an unknown email and a wrong password: a login reveals no account.
-BAD_LOGIN = "Wrong email or password."
+BAD_LOGIN = N_("Wrong email or password.")
+TOO_MANY_LOGINS = N_("Too many login attempts: at most %(amount)s a minute per %(per)s. "
+                     "Try again in %(seconds)s seconds.")
+#: What a login rate limit counts per (smarketing.web.ratelimit.Limits.login).
+LIMITED_PER = {"address": N_("address"), "email address": N_("email address")}
+NOT_FOUND = N_("Not found")
+NO_SUCH_PAGE = N_("There is no such page, or you may not see it.")
 RECENT_CONTACTS = 12
 
 public_router = APIRouter()
@@ -66,15 +73,16 @@ def login_submit(
     limiter = ratelimit.get_limiter(request)
     refusal = limiter.hit(limiter.limits.login(ratelimit.client_address(request), email))
     if refusal is not None:
-        error = (
-            f"Too many login attempts: at most {refusal.rule.amount} a minute per "
-            f"{refusal.rule.per}. Try again in {refusal.retry_after} seconds."
-        )
+        per = refusal.rule.per
+        error = page_text(request, TOO_MANY_LOGINS, amount=refusal.rule.amount,
+                          per=page_text(request, LIMITED_PER.get(per, per)),
+                          seconds=refusal.retry_after)  # fmt: skip
         return templates.TemplateResponse(request, "login.html", {**context, "error": error},
                                           status_code=429, headers=refusal.headers)  # fmt: skip
     user = authenticate(session, email, password) if email and password else None
     if user is None:
-        return templates.TemplateResponse(request, "login.html", {**context, "error": BAD_LOGIN})
+        error = page_text(request, BAD_LOGIN)
+        return templates.TemplateResponse(request, "login.html", {**context, "error": error})
     log_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -146,7 +154,7 @@ def render_contact(
 def not_found_page(request: Request) -> Response:
     return templates.TemplateResponse(
         request, "error.html",
-        {"title": "Not found", "message": "There is no such page, or you may not see it."},
+        {"title": page_text(request, NOT_FOUND), "message": page_text(request, NO_SUCH_PAGE)},
         status_code=404,
     )  # fmt: skip
 

@@ -178,6 +178,24 @@ def _workspace_locale(request: Request, user: Any) -> str | None:
     return workspace.settings.locale if workspace is not None else None
 
 
+def term_text(value: str, translations: NullTranslations) -> str:
+    """A stored product word (TERMS) in a language: "on_track" is "on track" in English."""
+    label = TERMS.get(value)
+    return translations.gettext(label) if label else value.replace("_", " ")
+
+
+def page_translations(request: Request) -> NullTranslations:
+    """The translations of this request's locale, for texts page code makes in Python."""
+    return get_translations(request_locale(request))
+
+
+def page_text(request: Request, message: str, /, **params: Any) -> str:
+    """`message` (marked with N_) in this request's language, its `%(name)s` placeholders
+    filled from `params`: `page_text(request, N_("Item %(id)s discarded."), id=7)`."""
+    translated = page_translations(request).gettext(message)
+    return translated % params if params else translated
+
+
 def _page_context(request: Request) -> dict[str, Any]:
     user = getattr(request.state, "user", None)
     locale = request_locale(request)
@@ -248,8 +266,7 @@ def _term_filter(context: jinja2.runtime.Context, value: str | None) -> str:
     """A stored product word in the page's language: "on_track" is "on track"."""
     if value is None:
         return ""
-    label = TERMS.get(value)
-    return _translations(context).gettext(label) if label else value.replace("_", " ")
+    return term_text(value, _translations(context))
 
 
 @jinja2.pass_context
