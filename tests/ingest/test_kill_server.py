@@ -31,6 +31,7 @@ SMARKETING = Path(sys.executable).parent / "smarketing"
 BATCHES = 40
 BATCH_SIZE = 50
 KILLS = 4
+START_ATTEMPTS = 3
 RECORDS = [
     {"type": "campaign", "key": "webinar", "name": "Webinar", "channel": "email"},
     {"type": "contact", "email": "ana@studio.example", "created_at": "2026-10-01T09:00:00Z"},
@@ -53,18 +54,29 @@ class Server:
         self.port = 0
 
     def start(self) -> None:
-        self.port = _free_port()
-        self.process = subprocess.Popen(  # noqa: S603 - our own command
-            [str(SMARKETING), "serve", "--no-jobs", "--port", str(self.port)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        """Start on a free port. The port is free when chosen but another process (tests
+        running side by side) may take it before the server binds it: then the server
+        exits at once, and it is started again on another port."""
+        for _ in range(START_ATTEMPTS):
+            self.port = _free_port()
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                [str(SMARKETING), "serve", "--no-jobs", "--port", str(self.port)],
+                env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            if self._listening():
+                return
+        raise AssertionError(f"the server did not start in {START_ATTEMPTS} attempts")
+
+    def _listening(self) -> bool:
+        """Whether our server accepts connections within 60 s (False if it exited)."""
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.alive:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
+                return self.alive  # our server, not another process that took the port
             except OSError:
                 time.sleep(0.05)
-        raise AssertionError("the server did not start within 60 s")
+        self.kill()
+        return False
 
     def kill(self) -> None:
         if self.process is not None:
