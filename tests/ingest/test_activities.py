@@ -257,6 +257,35 @@ def test_the_owner_hears_when_their_lead_acts(workspace: Session) -> None:
     assert alerts[0].link == "/contacts/lead%40studio.example"
 
 
+def test_an_italian_rep_hears_of_the_lead_in_italian(workspace: Session) -> None:
+    """The alert is written in the owner's own locale; names and titles stay as they are."""
+    from smarketing.models import Notification
+
+    import_records(workspace, [
+        {"type": "user", "email": "rita@acme.example", "name": "Rita", "role": "sales_rep",
+         "locale": "it"},
+        {"type": "user", "email": "ed@acme.example", "name": "Ed", "role": "sales_rep"},
+        {"type": "contact", "email": "lea@studio.example", "first_name": "Lea",
+         "created_at": "2026-10-01T09:00:00Z", "lifecycle_stage": "opportunity",
+         "owner": "rita@acme.example"},
+        {"type": "contact", "email": "tom@studio.example", "first_name": "Tom",
+         "created_at": "2026-10-01T09:00:00Z", "lifecycle_stage": "lead",
+         "owner": "ed@acme.example"},
+    ], now=NOW)  # fmt: skip
+    ingest_activities(workspace, [
+        {"id": "i1", "email": "lea@studio.example", "kind": "content_download",
+         "at": "2026-11-30T11:10:00Z", "content": "Kitchen guide 2027"},
+        {"id": "i2", "email": "tom@studio.example", "kind": "chat", "at": "2026-11-30T11:10:00Z"},
+    ], source="api", now=NOW)  # fmt: skip
+    alerts = workspace.scalars(select(Notification).where(Notification.kind == "lead_activity")
+                               .order_by(Notification.id)).all()  # fmt: skip
+    assert [(a.subject, a.body) for a in alerts] == [
+        ("Lea (Opportunità) ha scaricato un contenuto",
+         "Lea <lea@studio.example> ha scaricato un contenuto: Kitchen guide 2027."),
+        ("Tom (Lead) started a chat", "Tom <tom@studio.example> started a chat."),
+    ]  # fmt: skip
+
+
 def test_concurrent_batches_over_the_same_contacts_all_commit(postgres_url: str) -> None:
     """PostgreSQL writers overlap: four batches touch the same 60 contacts, two in each
     order, at once. Their row locks are taken in contact order, so none deadlocks."""

@@ -219,3 +219,63 @@ def test_two_workers_raising_the_same_alert_at_once_give_one(postgres_url: str) 
     with sessions_for(workspace_url) as factory, transaction(factory) as session:
         assert count(session, Notification) == 2
         assert count(session, NotificationDelivery) == 2
+
+
+
+def set_workspace_locale(session: Session, locale: str) -> None:
+    from sqlalchemy import update
+
+    from smarketing.models import Workspace
+
+    if session.execute(select(Workspace.id)).first() is None:
+        session.add(Workspace(name="Test", timezone="Europe/Madrid", currency="EUR"))
+        session.flush()
+    session.execute(update(Workspace).values(locale=locale))
+
+
+def test_a_phrase_is_written_in_each_recipients_language(session: Session) -> None:
+    """The user's own locale, else the workspace's, else English; the data as it is."""
+    from sqlalchemy import update
+
+    from smarketing.i18n.terms import Phrase
+    from smarketing.models import User
+
+    people = add_people(session)
+    set_workspace_locale(session, "en")
+    session.execute(update(User).where(User.id == people.rep_id).values(locale="it"))
+    session.execute(update(User).where(User.id == people.manager_id).values(locale="es"))
+    params = {"what": Phrase("first attempt"), "email": "ada@example.com",
+              "owner": "Rita Rep", "due": "2026-03-02 10:00", "timezone": "Europe/Madrid"}
+    created = service.notify(
+        session, user_ids=[people.rep_id, people.manager_id, people.loner_id],
+        kind="sla_breach", subject=Phrase("SLA breached: %(what)s for %(email)s", params),
+        body=Phrase("The %(what)s for %(email)s, owned by %(owner)s, was due %(due)s "
+                    "(%(timezone)s).", params),
+        dedupe_key="sla-breach:7", now=T0)  # fmt: skip
+    written = {n.user_id: (n.subject, n.body) for n in created}
+    assert written[people.rep_id] == (
+        "SLA violato: primo tentativo per ada@example.com",
+        "Scadeva il 2026-03-02 10:00 (Europe/Madrid): primo tentativo per ada@example.com, "
+        "assegnato a Rita Rep.")  # fmt: skip
+    assert written[people.manager_id][0] == "SLA incumplido: primer intento de ada@example.com"
+    assert written[people.loner_id] == (
+        "SLA breached: first attempt for ada@example.com",
+        "The first attempt for ada@example.com, owned by Rita Rep, was due 2026-03-02 10:00 "
+        "(Europe/Madrid).")  # fmt: skip
+    # A user without a locale of their own reads the workspace's; a plain string is kept.
+    set_workspace_locale(session, "pt")
+    again = service.notify(session, user_ids=[people.loner_id], kind="sla_breach",
+                           subject=Phrase("SLA at risk: %(what)s for %(email)s", params),
+                           body="plain text stays as it is", dedupe_key="sla-at-risk:7",
+                           now=T0)  # fmt: skip
+    assert (again[0].subject, again[0].body) == (
+        "SLA em risco: primeira tentativa de ada@example.com", "plain text stays as it is")
+    assert again[0].dedupe_key == f"sla-at-risk:7:{people.loner_id}"
+
+
+@pytest.mark.parametrize(("user", "workspace", "expected"), [
+    ("it", "es", "it"), (None, "es", "es"), (None, None, "en"), ("fr", "xx", "en"),
+    ("pt_BR", "en", "pt")])  # fmt: skip
+def test_the_language_of_a_recipient(user: str | None, workspace: str | None, expected: str
+                                     ) -> None:  # fmt: skip
+    assert service.recipient_locale(user, workspace) == expected

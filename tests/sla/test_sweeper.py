@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from smarketing.core.database import make_engine, make_session_factory, transaction
 from smarketing.followup.service import log_attempt
 from smarketing.interchange.service import import_records
-from smarketing.models import Contact, Notification, OwnerChange, SlaClock
+from smarketing.models import Contact, Notification, OwnerChange, SlaClock, User
 from smarketing.sla.sweeper import sweep
 from tests.sla.scenario import MADRID, base, handed_off_lead
 
@@ -52,6 +52,27 @@ def test_a_live_breach_is_noticed_and_notified_once(session: Session) -> None:
     subjects = session.scalars(select(Notification.subject).order_by(Notification.id)).all()
     assert subjects.count("SLA breached: first attempt for a@x.es") == 2  # rep and manager
     assert subjects.count("SLA at risk: first attempt for a@x.es") == 1  # rep only
+
+
+def test_a_spanish_manager_reads_the_breach_in_spanish(session: Session) -> None:
+    """Each recipient gets the alert in their own language: the rep keeps English."""
+    records = [{**r, "locale": "es"} if r.get("email") == "boss@t.example" else r
+               for r in base()]  # fmt: skip
+    import_records(session, [*records, *handed_off_lead("a@x.es", ASSIGNED)],
+                   now=at("2026-10-13 09:00"))  # fmt: skip
+    assert sweep(session, at("2026-10-13 18:00")).breached == 1
+    alerts = session.execute(
+        select(User.email, Notification.subject, Notification.body)
+        .join(User, User.id == Notification.user_id).where(Notification.kind == "sla_breach")
+    ).all()  # fmt: skip
+    assert sorted(tuple(a) for a in alerts) == [
+        ("boss@t.example", "SLA incumplido: primer intento de a@x.es",
+         "Vencía el 2026-10-13 17:59 (Europe/Madrid): primer intento de a@x.es, "
+         "a cargo de Rep One."),
+        ("rep@t.example", "SLA breached: first attempt for a@x.es",
+         "The first attempt for a@x.es, owned by Rep One, was due 2026-10-13 17:59 "
+         "(Europe/Madrid)."),
+    ]  # fmt: skip
 
 
 def test_an_attempt_logged_late_makes_the_clock_late_and_alerts_once(session: Session) -> None:

@@ -29,6 +29,7 @@ from smarketing.i18n import (
     choose_locale,
     get_translations,
 )
+from smarketing.i18n.terms import Phrase
 from smarketing.models import User, Workspace
 from smarketing.web.templating import describe_duration, local_time, month_label, templates
 from tests.sla.test_report import ANA
@@ -258,3 +259,20 @@ def test_a_rep_contact_page_in_spanish(client: TestClient) -> None:
     assert "15/10/2026 18:00" in html  # due, in Madrid time and the Spanish date order
     assert ">incumplido</span>" in html  # the clock state
     assert 'data-state="breached"' in html  # while the data keeps its keys
+
+
+def test_a_phrase_translates_its_words_and_keeps_its_data() -> None:
+    moved = Phrase("%(from_stage)s → %(to_stage)s", {"from_stage": "lead", "to_stage": "mql"},
+                   stages=frozenset({"from_stage", "to_stage"}))  # fmt: skip
+    attempt = Phrase("%(kind)s attempt", {"kind": "call"}, terms=frozenset({"kind"}))
+    deal = Phrase("deal %(deal)s opened", {"deal": "Showroom <kitchen>"})
+    assert [p.plain() for p in (moved, attempt, deal)] == [
+        "lead → mql", "call attempt", "deal Showroom <kitchen> opened"]  # fmt: skip
+    english = get_translations("en")
+    assert moved.render(english) == "Lead → MQL"
+    spanish = get_translations("es")
+    assert [p.render(spanish) for p in (moved, attempt, deal)] == [
+        "Lead → MQL", "intento: llamada", "negocio Showroom <kitchen> abierto"]  # fmt: skip
+    nested = Phrase("SLA breached: %(what)s for %(email)s",
+                    {"what": Phrase("first attempt"), "email": "x@example.org"})  # fmt: skip
+    assert nested.plain() == "SLA breached: first attempt for x@example.org"

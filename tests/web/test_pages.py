@@ -260,10 +260,31 @@ def test_a_rep_sees_an_own_contact(db_client: TestClient) -> None:
     assert "15d 2h" in text  # time in stage at NOW
     timeline = text[text.index("Timeline"):]
     order = [timeline.index(part) for part in (
-        "created as lead", "content download", "Kitchen planning guide", "lead → mql",
-        "call attempt", "mql → sql")]  # fmt: skip
+        "created as Lead", "content download", "Kitchen planning guide", "Lead → MQL",
+        "call attempt", "MQL → SQL")]  # fmt: skip
     assert order == sorted(order)
     assert "Salone del Mobile" in timeline
+
+
+def test_the_contact_story_in_italian(db_client: TestClient) -> None:
+    """Next actions, timeline summaries, event kinds and details in the page's language;
+    names, campaigns and content titles as they were entered."""
+    client = db_client
+    log_in(client, ANA)
+    text = client.get(contact_url(LUIS), headers={"Accept-Language": "it"}).text
+    assert "Accettare come opportunità o rifiutare con un motivo" in text  # next action
+    assert "Accept into an opportunity" not in text
+    timeline = text[text.index("Cronologia"):]
+    order = [timeline.index(part) for part in (
+        "creato come Lead", "download di contenuto", "Kitchen planning guide",
+        "Lead → MQL", "tentativo: chiamata", "MQL → SQL")]  # fmt: skip
+    assert order == sorted(order)
+    assert "Salone del Mobile" in timeline  # the campaign's name stays
+    assert ">cambio di fase</span>" in timeline  # the event kind
+    assert "<dt>esito</dt> <dd>contattato</dd>" in re.sub(r"\s+", " ", timeline)
+    assert "<dt>canale</dt> <dd>evento</dd>" in re.sub(r"\s+", " ", timeline)
+    for english in ("created as", "content download", "call attempt", "stage change"):
+        assert english not in timeline
 
 
 def test_a_rep_gets_404_for_another_reps_contact(db_client: TestClient) -> None:

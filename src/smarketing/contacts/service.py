@@ -7,8 +7,21 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from smarketing.contacts import repository as repo
-from smarketing.contacts.domain import ContactStory, TimelineEvent, can_see_contact
+from smarketing.contacts.domain import (
+    ACTIVITY,
+    ATTEMPT,
+    CREATED_AS,
+    DEAL_CLOSED,
+    DEAL_OPENED,
+    DECISION,
+    MOVED,
+    OWNER_CHANGED,
+    ContactStory,
+    TimelineEvent,
+    can_see_contact,
+)
 from smarketing.core.errors import NotFoundError, PermissionDeniedError
+from smarketing.i18n.terms import Phrase
 from smarketing.lifecycle.domain import HistoryEntry, Stage, became_at
 from smarketing.models import Campaign, Contact, LifecycleChange, User
 
@@ -61,31 +74,39 @@ def _timeline(
     session: Session, contact: Contact, history: list[LifecycleChange]
 ) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
+    stages = frozenset({"stage", "from_stage", "to_stage"})
     for change in history:
-        moved = f"{change.from_stage} → {change.to_stage}" if change.from_stage else (
-            f"created as {change.to_stage}")  # fmt: skip
+        moved = (Phrase(MOVED, {"from_stage": change.from_stage, "to_stage": change.to_stage},
+                        stages=stages)
+                 if change.from_stage else
+                 Phrase(CREATED_AS, {"stage": change.to_stage}, stages=stages))  # fmt: skip
         events.append(TimelineEvent(change.at, "stage_change", moved, {
             "transition": change.transition, "by": change.actor, "reason": change.reason}))
     for change, owner_email in repo.owner_history(session, contact.id):
-        events.append(TimelineEvent(change.at, "owner_change", f"owner → {owner_email}", {
-            "by": change.actor, "reason": change.reason}))
+        events.append(TimelineEvent(change.at, "owner_change", Phrase(
+            OWNER_CHANGED, {"owner": owner_email}), {"by": change.actor, "reason": change.reason}))
     for activity, campaign, channel in repo.activities(session, contact.id):
-        events.append(TimelineEvent(activity.at, "activity", activity.kind.replace("_", " "), {
+        events.append(TimelineEvent(activity.at, "activity", Phrase(
+            ACTIVITY, {"kind": activity.kind}, terms=frozenset({"kind"})), {
             "channel": channel, "campaign": campaign, "content": activity.content,
-            "url": activity.url}))
+            "url": activity.url}))  # fmt: skip
     for attempt, by in repo.attempts(session, contact.id):
-        events.append(TimelineEvent(attempt.at, "attempt", f"{attempt.kind} attempt", {
-            "by": by, "outcome": attempt.outcome, "note": attempt.note}))
+        events.append(TimelineEvent(attempt.at, "attempt", Phrase(
+            ATTEMPT, {"kind": attempt.kind}, terms=frozenset({"kind"})), {
+            "by": by, "outcome": attempt.outcome, "note": attempt.note}))  # fmt: skip
     for decision, by in repo.decisions(session, contact.id):
-        events.append(TimelineEvent(decision.at, "decision", decision.decision, {
+        events.append(TimelineEvent(decision.at, "decision", Phrase(
+            DECISION, {"decision": decision.decision}, terms=frozenset({"decision"})), {
             "by": by, "reason": decision.reason, "comment": decision.comment,
-            "then": decision.then}))
+            "then": decision.then}))  # fmt: skip
     for deal in repo.deals(session, contact.id):
-        label, amount = f"deal {deal.name or deal.id}", f"{deal.amount} {deal.currency}"
-        events.append(TimelineEvent(deal.created_at, "deal", f"{label} opened", {
+        name, amount = deal.name or deal.id, f"{deal.amount} {deal.currency}"
+        events.append(TimelineEvent(deal.created_at, "deal", Phrase(DEAL_OPENED, {"deal": name}), {
             "amount": amount, "status": deal.status}))
         if deal.closed_at:
-            events.append(TimelineEvent(deal.closed_at, "deal", f"{label} {deal.status}", {
+            closed = Phrase(DEAL_CLOSED, {"deal": name, "status": deal.status},
+                            terms=frozenset({"status"}))
+            events.append(TimelineEvent(deal.closed_at, "deal", closed, {
                 "amount": amount, "lost_reason": deal.lost_reason}))
     events.sort(key=lambda e: e.at)
     return events

@@ -17,16 +17,21 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smarketing.i18n import N_
+from smarketing.i18n.terms import Phrase
 from smarketing.models import Contact
 from smarketing.notify.service import notify
 
+#: What the lead did, by activity kind; the alert is written in the owner's language.
 ALERT_KINDS = {
-    "form_submit": "submitted a form", "content_download": "downloaded content",
-    "chat": "started a chat", "meeting_booked": "booked a meeting",
-    "email_click": "clicked an email", "event_attended": "attended an event",
+    "form_submit": N_("submitted a form"), "content_download": N_("downloaded content"),
+    "chat": N_("started a chat"), "meeting_booked": N_("booked a meeting"),
+    "email_click": N_("clicked an email"), "event_attended": N_("attended an event"),
 }  # fmt: skip
+SUBJECT = N_("%(name)s (%(stage)s) %(action)s")
+BODY = N_("%(name)s <%(email)s> %(action)s.")
+BODY_WITH_WHAT = N_("%(name)s <%(email)s> %(action)s: %(what)s.")
 RECENT = timedelta(hours=24)
-STAGE_NAMES = {"mql": "MQL", "sql": "SQL"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,14 @@ def alert_owners(session: Session, activities: Sequence[Acted], now: datetime) -
     for contact_id, email, first, last, stage, owner_id in owned:
         act = latest[contact_id]
         name = " ".join(p for p in (first, last) if p) or email
-        stage_name = STAGE_NAMES.get(stage, stage.capitalize())
+        action = Phrase(ALERT_KINDS[act.kind])
+        # Names, emails and content titles are data: shown as they are, in any language.
         raised += len(notify(
             session, user_ids=[owner_id], kind="lead_activity",
-            subject=f"{name} ({stage_name}) {ALERT_KINDS[act.kind]}",
-            body=f"{name} <{email}> {ALERT_KINDS[act.kind]}"
-                 + (f": {act.what}" if act.what else "") + ".",
+            subject=Phrase(SUBJECT, {"name": name, "stage": stage, "action": action},
+                           stages=frozenset({"stage"})),
+            body=Phrase(BODY_WITH_WHAT if act.what else BODY,
+                        {"name": name, "email": email, "action": action, "what": act.what}),
             link="/contacts/" + quote(email),
             dedupe_key=f"lead-activity:{contact_id}:{act.at:%Y-%m-%dT%H}", now=now,
         ))  # fmt: skip

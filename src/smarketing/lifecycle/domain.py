@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from smarketing.i18n.catalogs import N_
+
 
 class Stage(StrEnum):
     SUBSCRIBER = "subscriber"
@@ -58,38 +60,39 @@ OWNING_TEAM: dict[Stage, Team] = {
     Stage.OTHER: Team.MARKETING,
 }
 
+#: What to do next in each stage; marked with N_, translated where shown.
 NEXT_ACTIONS: dict[Stage, tuple[str, ...]] = {
     Stage.SUBSCRIBER: (
-        "Nurture with content until the person shows buying interest",
-        "Offer a gated content piece to turn the subscriber into a lead",
+        N_("Nurture with content until the person shows buying interest"),
+        N_("Offer a gated content piece to turn the subscriber into a lead"),
     ),
     Stage.LEAD: (
-        "Score engagement and fit against the MQL definition",
-        "Enrich company, job title and persona",
-        "Nurture with content for the persona and product line",
+        N_("Score engagement and fit against the MQL definition"),
+        N_("Enrich company, job title and persona"),
+        N_("Nurture with content for the persona and product line"),
     ),
     Stage.MQL: (
-        "Assign to a sales rep now: the SLA clock starts at assignment",
-        "Hand over the full story: source, campaign and content consumed",
+        N_("Assign to a sales rep now: the SLA clock starts at assignment"),
+        N_("Hand over the full story: source, campaign and content consumed"),
     ),
     Stage.SQL: (
-        "Make the first attempt within the SLA's business hours",
-        "Complete the attempt cadence until connected",
-        "Accept into an opportunity or reject with a reason",
+        N_("Make the first attempt within the SLA's business hours"),
+        N_("Complete the attempt cadence until connected"),
+        N_("Accept into an opportunity or reject with a reason"),
     ),
     Stage.OPPORTUNITY: (
-        "Work the deal: proposal, negotiation, close date",
-        "Record won or lost, with the lost reason, so marketing sees the outcome",
+        N_("Work the deal: proposal, negotiation, close date"),
+        N_("Record won or lost, with the lost reason, so marketing sees the outcome"),
     ),
     Stage.CUSTOMER: (
-        "Onboard and look for upsell in other product lines",
-        "Ask for a referral or a case study",
+        N_("Onboard and look for upsell in other product lines"),
+        N_("Ask for a referral or a case study"),
     ),
     Stage.EVANGELIST: (
-        "Invite to referral programmes, events and case studies",
+        N_("Invite to referral programmes, events and case studies"),
     ),
     Stage.OTHER: (
-        "Review the disqualification reason; recycle to lead if circumstances change",
+        N_("Review the disqualification reason; recycle to lead if circumstances change"),
     ),
 }
 

@@ -17,6 +17,7 @@ from smarketing.models import (
     NotificationTarget,
     Team,
     User,
+    Workspace,
 )
 from smarketing.notify.domain import PENDING, SENDING, SENT, Failure
 
@@ -44,6 +45,11 @@ def users_by_id(session: Session, user_ids: Iterable[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def workspace_locale(session: Session) -> str | None:
+    """The workspace row's locale (None before the row exists)."""
+    return session.execute(select(Workspace.locale)).scalar_one_or_none()
 
 
 def user_by_email(session: Session, email: str) -> User | None:

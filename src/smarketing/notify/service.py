@@ -17,6 +17,9 @@ import apprise
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
+from smarketing.core.settings import get_settings
+from smarketing.i18n import choose_locale, get_translations
+from smarketing.i18n.terms import Phrase
 from smarketing.models import Notification, NotificationTarget
 from smarketing.notify import repository as repo
 from smarketing.notify.domain import (
@@ -62,8 +65,8 @@ def notify(
     *,
     user_ids: Iterable[int],
     kind: str,
-    subject: str,
-    body: str,
+    subject: str | Phrase,
+    body: str | Phrase,
     link: str | None = None,
     dedupe_key: str,
     now: datetime,
@@ -79,6 +82,12 @@ def notify(
     with `smarketing users set --mute`) is skipped: no notification, no delivery. Only the
     kinds of `smarketing.notify.domain.MUTABLE_KINDS` can be muted; the SLA clock alerts
     (`sla_at_risk`, `sla_breach`) always come, whatever the column holds.
+
+    `subject` and `body` are stored as given when they are plain strings. A `Phrase`
+    (smarketing.i18n.terms: an N_-marked message, its parameters and which of them are
+    product words) is written for each user in that user's language: their own locale,
+    else the workspace's, else English (`recipient_locale`). The stored text, and so
+    every delivery of it, is in that language.
     """
     ids = list(dict.fromkeys(user_ids))
     users = repo.users_by_id(session, ids)
@@ -89,11 +98,14 @@ def notify(
            if not is_muted(kind, users[user_id].muted_notification_kinds)]  # fmt: skip
     keys = {user_id: user_dedupe_key(dedupe_key, user_id) for user_id in ids}
     session.flush()
+    fallback = _workspace_locale(session) if _phrases(subject, body) else None
     created: list[Notification] = []
     for user_id in ids:
+        locale = recipient_locale(users[user_id].locale, fallback)
         notification_id = repo.insert_notification_once(session, {
-            "user_id": user_id, "kind": kind, "subject": clip(subject, SUBJECT_MAX),
-            "body": body, "link": clip(link, LINK_MAX) if link else None,
+            "user_id": user_id, "kind": kind,
+            "subject": clip(_written(subject, locale), SUBJECT_MAX),
+            "body": _written(body, locale), "link": clip(link, LINK_MAX) if link else None,
             "dedupe_key": keys[user_id], "created_at": now,
         })  # fmt: skip
         if notification_id is None:
@@ -104,6 +116,27 @@ def notify(
         assert notification is not None  # noqa: S101 - inserted just above
         created.append(notification)
     return created
+
+
+def recipient_locale(user_locale: str | None, workspace_locale: str | None) -> str:
+    """The language a person's notifications are written in: their own locale, else the
+    workspace's, else English (as the pages choose, without a browser)."""
+    return choose_locale(
+        user_locale=user_locale, accept_language=None, workspace_locale=workspace_locale
+    )
+
+
+def _phrases(*texts: str | Phrase) -> bool:
+    return any(isinstance(text, Phrase) for text in texts)
+
+
+def _workspace_locale(session: Session) -> str:
+    """The workspace row's locale; before the row exists, the configured one."""
+    return repo.workspace_locale(session) or get_settings().locale
+
+
+def _written(text: str | Phrase, locale: str) -> str:
+    return text.render(get_translations(locale)) if isinstance(text, Phrase) else text
 
 
 def validate_target_url(url: str) -> str:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from smarketing.i18n import N_
+from smarketing.i18n.terms import Phrase
 from smarketing.sla import report_repository as rr
 from smarketing.sla import repository as repo
 from smarketing.sla.calendar import BusinessCalendar
@@ -30,6 +32,12 @@ from smarketing.sla.report import (
     resolve_reps,
 )
 from smarketing.sla.service import SlaContext
+
+#: The behind-pace alert, written in each reader's language.
+PACING_TEAM = N_("team %(key)s")
+PACING_SUBJECT = N_("Behind MQL pace: %(who)s")
+PACING_BODY = N_("%(who)s: %(delivered)s MQLs delivered, %(expected)s expected by today, "
+                 "target %(target)s this month (projected %(projected)s).")
 
 __all__ = [
     "ReportError",
@@ -117,12 +125,13 @@ def alert_behind_pace(session: Session, now: datetime) -> int:
         return 0
     raised = 0
     for row in pacing_alerts(pacing(session, now)):
-        who = row.key if row.scope == "rep" else f"team {row.key}"
+        # Written in each reader's language; the rep's email and the team's key as they are.
+        who = row.key if row.scope == "rep" else Phrase(PACING_TEAM, {"key": row.key})
         expected = f"{row.mqls_expected:.1f}" if row.mqls_expected is not None else "?"
-        subject = f"Behind MQL pace: {who}"
-        body = (f"{who}: {row.mqls_delivered} MQLs delivered, {expected} expected by today, "
-                f"target {row.mqls_target} this month "
-                f"(projected {row.mqls_projected}).")  # fmt: skip
+        subject = Phrase(PACING_SUBJECT, {"who": who})
+        body = Phrase(PACING_BODY, {
+            "who": who, "delivered": row.mqls_delivered, "expected": expected,
+            "target": row.mqls_target, "projected": row.mqls_projected})  # fmt: skip
         created = notify(session, user_ids=recipients, kind="sla_pacing", subject=subject,
                          body=body, link="/sla/pacing",
                          dedupe_key=f"pacing:{today}:{row.scope}:{row.key}", now=now)  # fmt: skip

@@ -17,17 +17,24 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.ownership import assign_owner
+from smarketing.i18n import N_
+from smarketing.i18n.terms import Phrase
 from smarketing.models import Contact, SlaClock, User
 from smarketing.sla import repository as repo
 from smarketing.sla.clocks import OPEN_STATES
 from smarketing.sla.service import SlaContext, recompute_clocks
 
 BATCH = 500
+#: The clock kinds as the alerts say them; each alert is written in its reader's language.
 KIND_LABELS = {
-    "first_attempt": "first attempt",
-    "cadence": "attempt cadence",
-    "decision": "decision",
+    "first_attempt": N_("first attempt"),
+    "cadence": N_("attempt cadence"),
+    "decision": N_("decision"),
 }
+BREACH_SUBJECT = N_("SLA breached: %(what)s for %(email)s")
+BREACH_BODY = N_("The %(what)s for %(email)s, owned by %(owner)s, was due %(due)s (%(timezone)s).")
+AT_RISK_SUBJECT = N_("SLA at risk: %(what)s for %(email)s")
+AT_RISK_BODY = N_("The %(what)s for %(email)s is due %(due)s (%(timezone)s). Act now.")
 
 
 @dataclass
@@ -120,14 +127,12 @@ def _alert(session: Session, clock: SlaClock, kind: str, now: datetime, ctx: Sla
     ).scalar_one()
     owner = ctx.people.by_id[clock.owner_id]
     due_local = clock.due_at.astimezone(ZoneInfo(ctx.timezone)).strftime("%Y-%m-%d %H:%M")
-    what = KIND_LABELS.get(clock.kind, clock.kind)
+    params = {"what": Phrase(KIND_LABELS.get(clock.kind, clock.kind)), "email": email,
+              "owner": owner.name, "due": due_local, "timezone": ctx.timezone}  # fmt: skip
     if kind == "breach":
-        subject = f"SLA breached: {what} for {email}"
-        body = (f"The {what} for {email}, owned by {owner.name}, was due {due_local} "
-                f"({ctx.timezone}).")  # fmt: skip
+        subject, body = Phrase(BREACH_SUBJECT, params), Phrase(BREACH_BODY, params)
     else:
-        subject = f"SLA at risk: {what} for {email}"
-        body = f"The {what} for {email} is due {due_local} ({ctx.timezone}). Act now."
+        subject, body = Phrase(AT_RISK_SUBJECT, params), Phrase(AT_RISK_BODY, params)
     notify(session, user_ids=_recipients(session, clock, kind), kind=f"sla_{kind}",
            subject=subject, body=body, link=f"/contacts/{email}",
            dedupe_key=f"sla-{kind}:{clock.id}", now=now)  # fmt: skip

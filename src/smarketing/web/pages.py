@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from smarketing.auth.service import authenticate
+from smarketing.contacts.domain import DETAIL_LABELS, TERM_DETAILS
 from smarketing.contacts.listing import recently_changed
 from smarketing.contacts.service import contact_story
 from smarketing.core.errors import NotFoundError, PermissionDeniedError
@@ -145,6 +146,8 @@ def render_contact(
         "owner": owner,
         "became": sorted(story.became_at.items(), key=lambda item: funnel_position(item[0])),
         "viewer_team": _team_of(user.role),
+        "detail_labels": DETAIL_LABELS,
+        "term_details": TERM_DETAILS,
         "zone": ZoneInfo(timezone),
         "timezone": timezone,
         **contact_sla_context(request, session, story, user, attempt_form),

@@ -12,7 +12,7 @@ smarketing.i18n and docs/i18n.md). How, safely for threads and async tasks:
   task it runs on, so concurrent requests in different languages cannot mix; there is
   no global, thread-local or contextvar to set and reset.
 - The filters that format for a language (`local`, `duration`, `number`, `month`,
-  `stage_label`, `term`) take the render context the same way.
+  `stage_label`, `term`, `phrase`) take the render context the same way.
 - The translations themselves are loaded once per locale and only read afterwards.
 
 In templates: `{% trans %}...{% endtrans %}` and `_("...")` (newstyle gettext: a
@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import object_session
 
 from smarketing.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, choose_locale, get_translations
-from smarketing.lifecycle.domain import Stage
+from smarketing.i18n.terms import Phrase, stage_label, term_text
 from smarketing.models import Workspace
 from smarketing.web.deps import CSRF_FIELD, csrf_token
 
@@ -49,56 +49,6 @@ ROLE_LABELS = {
     "sales_manager": N_("Sales manager"),
     "sales_rep": N_("Sales rep"),
 }
-#: MQL and SQL are the product's words in every language.
-STAGE_LABELS = {
-    Stage.SUBSCRIBER: N_("Subscriber"),
-    Stage.LEAD: N_("Lead"),
-    Stage.MQL: "MQL",
-    Stage.SQL: "SQL",
-    Stage.OPPORTUNITY: N_("Opportunity"),
-    Stage.CUSTOMER: N_("Customer"),
-    Stage.EVANGELIST: N_("Evangelist"),
-    Stage.OTHER: N_("Other"),
-}
-#: The product's fixed words, stored as keys and shown in the page's language (teams,
-#: SLA clock kinds and states, pace, SLA statuses, attempt kinds and outcomes, key scopes,
-#: quarantine statuses). A key not listed shows with spaces for underscores.
-TERMS = {
-    "first_attempt": N_("First attempt"),
-    "cadence": N_("Attempt cadence"),
-    "decision": N_("Decision"),
-    "marketing": N_("marketing"),
-    "sales": N_("sales"),
-    "on_track": N_("on track"),
-    "at_risk": N_("at risk"),
-    "breached": N_("breached"),
-    "met": N_("met"),
-    "closed": N_("closed"),
-    "reassigned": N_("reassigned"),
-    "behind": N_("behind"),
-    "on_pace": N_("on pace"),
-    "ahead": N_("ahead"),
-    "no_target": N_("no target"),
-    "draft": N_("draft"),
-    "pilot": N_("pilot"),
-    "active": N_("active"),
-    "retired": N_("retired"),
-    "call": N_("call"),
-    "email": N_("email"),
-    "meeting": N_("meeting"),
-    "social": N_("social"),
-    "other": N_("other"),
-    "no_answer": N_("no answer"),
-    "left_message": N_("left message"),
-    "connected": N_("connected"),
-    "replied": N_("replied"),
-    "bounced": N_("bounced"),
-    "read": N_("read"),
-    "write": N_("write"),
-    "open": N_("open"),
-    "replayed": N_("replayed"),
-    "discarded": N_("discarded"),
-}
 #: A time in a stage: "15d 2h", "3h 5m", "7m" in English.
 DURATION_DAYS = N_("%(days)sd %(hours)sh")
 DURATION_HOURS = N_("%(hours)sh %(minutes)sm")
@@ -108,11 +58,6 @@ DURATION_MINUTES = N_("%(minutes)sm")
 ENGLISH_INSTANT = "%Y-%m-%d %H:%M"
 #: How the pages' Python code writes a month ("May 2026"), read back by `month`.
 MONTH_FORMAT = "%B %Y"
-
-
-def stage_label(stage: str, translations: NullTranslations | None = None) -> str:
-    label = STAGE_LABELS.get(Stage(stage), str(stage).capitalize())
-    return translations.gettext(label) if translations is not None else label
 
 
 def local_time(value: datetime | None, zone: ZoneInfo, locale: str = DEFAULT_LOCALE) -> str:
@@ -176,12 +121,6 @@ def _workspace_locale(request: Request, user: Any) -> str | None:
             return str(locale)
     workspace = getattr(request.app.state, "workspace", None)
     return workspace.settings.locale if workspace is not None else None
-
-
-def term_text(value: str, translations: NullTranslations) -> str:
-    """A stored product word (TERMS) in a language: "on_track" is "on track" in English."""
-    label = TERMS.get(value)
-    return translations.gettext(label) if label else value.replace("_", " ")
 
 
 def page_translations(request: Request) -> NullTranslations:
@@ -270,6 +209,16 @@ def _term_filter(context: jinja2.runtime.Context, value: str | None) -> str:
 
 
 @jinja2.pass_context
+def _phrase_filter(context: jinja2.runtime.Context, value: Phrase | str | None) -> str:
+    """A Phrase (smarketing.i18n.terms) in the page's language, its product words too."""
+    if value is None:
+        return ""
+    if isinstance(value, Phrase):
+        return value.render(_translations(context))
+    return _translations(context).gettext(value)
+
+
+@jinja2.pass_context
 def _number_filter(
     context: jinja2.runtime.Context, value: int | float, signed: bool = False
 ) -> str:
@@ -302,6 +251,7 @@ def _environment() -> jinja2.Environment:
     env.filters["stage_label"] = _stage_label_filter
     env.filters["duration"] = _duration_filter
     env.filters["term"] = _term_filter
+    env.filters["phrase"] = _phrase_filter
     env.filters["number"] = _number_filter
     env.filters["month"] = _month_filter
     return env
