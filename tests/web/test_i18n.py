@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from smarketing.core.workspace import OpenWorkspace
 from smarketing.i18n import (
     LOCALES_DIR,
     SUPPORTED_LOCALES,
+    Np_,
     accepted_languages,
     choose_locale,
     get_translations,
@@ -276,3 +278,44 @@ def test_a_phrase_translates_its_words_and_keeps_its_data() -> None:
     nested = Phrase("SLA breached: %(what)s for %(email)s",
                     {"what": Phrase("first attempt"), "email": "x@example.org"})  # fmt: skip
     assert nested.plain() == "SLA breached: first attempt for x@example.org"
+
+
+def test_a_phrase_with_a_plural_form_follows_the_count() -> None:
+    def days(count: int | Decimal) -> Phrase:
+        return Phrase.counted(Np_("%(count)s day", "%(count)s days"), {"count": count})
+
+    english, spanish = get_translations("en"), get_translations("es")
+    assert [days(n).render(english) for n in (1, 2)] == ["1 day", "2 days"]
+    assert [days(n).render(spanish) for n in (1, 2)] == ["1 día", "2 días"]
+    assert [days(n).plain() for n in (1, 2)] == ["1 day", "2 days"]
+    # the count is written the language's way; a fraction takes the plural form
+    assert days(Decimal("1.5")).render(spanish) == "1,5 días"
+    assert days(12000).render(spanish) == "12.000 días"
+    assert days(12000).plain() == "12,000 days"
+    within = Phrase("%(attempts)s within %(days)s", {
+        "attempts": Phrase.counted(Np_("%(count)s attempt", "%(count)s attempts"), {"count": 1}),
+        "days": days(14)})  # fmt: skip
+    assert within.plain() == "1 attempt within 14 days"
+    assert within.render(get_translations("it")) == "1 tentativo entro 14 giorni"
+
+
+def test_the_sla_terms_in_words_follow_the_language(
+    client: TestClient, workspace: OpenWorkspace
+) -> None:
+    log_in(client, MARTA)
+    html = client.get("/sla", headers={"Accept-Language": "es"}).text
+    default = html[html.index('data-key="default"') : html.index('data-key="fast-track"')]
+    assert "Primer intento en un plazo de 8 horas hábiles" in default
+    assert "5 intentos en 14 días" in default
+    assert "3 MQL por vendedor y mes" in default
+    assert "Un MQL vale 1.000,00\xa0€" in default
+    assert "En riesgo cuando queda el 25% del tiempo" in default
+    assert "business hours" not in html
+    set_user_locale(workspace, MARTA, "it")
+    html = client.get("/sla").text
+    pilot = html[html.index('data-key="fast-track"') : html.index('data-key="trial"')]
+    assert "Primo tentativo entro 4 ore lavorative" in pilot
+    assert "3 tentativi entro 7 giorni" in pilot
+    assert "2 MQL per commerciale al mese" in pilot
+    trial = html[html.index('data-key="trial"') :]
+    assert "300 MQL per commerciale al mese" in trial

@@ -6,7 +6,7 @@ the pages use them: smarketing.web.templating. How to add or update a translatio
 docs/i18n.md.
 """
 
-from smarketing.i18n.catalogs import DOMAIN, LOCALES_DIR, N_, get_translations
+from smarketing.i18n.catalogs import DOMAIN, LOCALES_DIR, N_, Np_, get_translations
 from smarketing.i18n.negotiation import (
     DEFAULT_LOCALE,
     SUPPORTED_LOCALES,
@@ -21,6 +21,7 @@ __all__ = [
     "DOMAIN",
     "LOCALES_DIR",
     "N_",
+    "Np_",
     "SUPPORTED_LOCALES",
     "accepted_languages",
     "best_accepted_locale",

@@ -19,7 +19,7 @@ from babel.support import NullTranslations, Translations
 
 from smarketing.i18n.negotiation import DEFAULT_LOCALE, SUPPORTED_LOCALES
 
-__all__ = ["DOMAIN", "LOCALES_DIR", "N_", "catalog_path", "get_translations"]
+__all__ = ["DOMAIN", "LOCALES_DIR", "N_", "Np_", "catalog_path", "get_translations"]
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
@@ -29,6 +29,13 @@ def N_(message: str) -> str:
     """Marks `message` for `pybabel extract` without translating it: for labels defined
     at import time and translated where they are shown."""
     return message
+
+
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a plural form for `pybabel extract` (keyword `Np_:1,2` in
+    babel.cfg) without translating it: `Phrase.counted(Np_("%(count)s day",
+    "%(count)s days"), {"count": 3})`."""
+    return singular, plural
 
 
 def catalog_path(locale: str) -> Path:

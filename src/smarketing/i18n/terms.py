@@ -9,17 +9,21 @@ Pure: no web, no database. The pages (smarketing.web.templating) and the notific
   `%(name)s` placeholders) and whose parameters come from the data. Some parameters are
   product words (`terms`, `stages`), translated with the message; the rest (names,
   emails, companies, content titles) are shown as they are. A parameter may itself be a
-  Phrase.
+  Phrase. A Phrase may have a plural form (`Phrase.counted`, marked with Np_): the
+  parameter named by `count` chooses the form, with the language's plural rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from babel.numbers import format_decimal
 from babel.support import NullTranslations
 
 from smarketing.i18n.catalogs import N_
+from smarketing.i18n.negotiation import DEFAULT_LOCALE, SUPPORTED_LOCALES
 
 __all__ = ["STAGE_LABELS", "TERMS", "Phrase", "stage_label", "term_text"]
 
@@ -122,22 +126,60 @@ class Phrase:
     `message` is marked with N_ and has named `%(name)s` placeholders filled from
     `params`; the parameters named in `terms` are TERMS keys and those in `stages` are
     lifecycle stages, both shown as translated labels. A Phrase parameter is rendered in
-    the same language. Everything else is data and is shown as it is.
+    the same language. The parameters named in `numbers` are numbers written the
+    language's way (1,000.5 in English, 1.000,5 in Spanish). Everything else is data and
+    is shown as it is.
+
+    With a `plural` message (both marked together with Np_, see `counted`), the number
+    in the parameter named `count` chooses between them with the language's plural
+    rules ("1 day", "3 days"; "1 giorno", "3 giorni"); that parameter is a number too.
     """
 
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()
     stages: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    plural: str | None = None
+    count: str | None = None
+
+    @classmethod
+    def counted(
+        cls, forms: tuple[str, str], params: Mapping[str, object], count: str = "count",
+        **options: frozenset[str],
+    ) -> Phrase:  # fmt: skip
+        """A Phrase with a plural form: `forms` is `Np_(singular, plural)` and the
+        parameter `count` of `params` chooses the form."""
+        singular, plural = forms
+        return cls(singular, params, plural=plural, count=count, **options)
 
     def render(self, translations: NullTranslations) -> str:
         """The text in the language of `translations` (English: `NullTranslations()`)."""
-        return self._fill(translations.gettext(self.message), translations)
+        if self.plural is not None:
+            message = translations.ngettext(self.message, self.plural, self._form_number())
+        else:
+            message = translations.gettext(self.message)
+        return self._fill(message, translations)
 
     def plain(self) -> str:
         """The English text with product words as their stored keys ("lead → mql",
         "page view"): what the command line and the JSON API print."""
-        return self._fill(self.message, None)
+        message = self.message
+        if self.plural is not None and self._form_number() != 1:
+            message = self.plural
+        return self._fill(message, None)
+
+    def _form_number(self) -> int:
+        """The whole number that chooses the plural form. A count with a fraction takes
+        the form of 2 ("other": "1.5 days" in English, Spanish, Portuguese, Italian)."""
+        value = self.params.get(self.count) if self.count else None
+        if isinstance(value, int):
+            return value
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            return 2
+        return int(number) if number.is_finite() and number == number.to_integral_value() else 2
 
     def _fill(self, message: str, translations: NullTranslations | None) -> str:
         if not self.params:
@@ -155,4 +197,13 @@ class Phrase:
         if name in self.terms:
             text = str(value)
             return text.replace("_", " ") if translations is None else term_text(text, translations)
+        if (name in self.numbers or name == self.count) and isinstance(value, int | Decimal):
+            return format_decimal(value, locale=_language(translations))
         return value
+
+
+def _language(translations: NullTranslations | None) -> str:
+    """The locale of `translations`, from its catalog's `Language` header; English for
+    none (the identity translations and `plain()`)."""
+    language = translations.info().get("language") if translations is not None else None
+    return language if language in SUPPORTED_LOCALES else DEFAULT_LOCALE

@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
-from smarketing.i18n import DEFAULT_LOCALE, N_
+from smarketing.i18n import DEFAULT_LOCALE, N_, Np_
+from smarketing.i18n.terms import Phrase
 from smarketing.models import SlaAgreement, Team, User, Workspace
 from smarketing.sla import agreements
 from smarketing.sla.history_rates import measure_rates
@@ -219,52 +220,70 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _plural(count: Decimal | int, word: str) -> str:
-    shown = _number(count) if isinstance(count, Decimal) else str(count)
-    return f"{shown} {word}" if count == 1 else f"{shown} {word}s"
+#: The terms of an SLA in words, shown in the reader's language (`phrase` filter).
+UNREADABLE_TERMS = N_("Unreadable terms: %(problem)s")
+MQLS_PER_REP = Np_("%(count)s MQL per rep per month", "%(count)s MQLs per rep per month")
+MQL_WORTH = N_("One MQL is worth %(money)s")
+LEAD_VALUE = N_("Lead value of %(money)s per rep per month")
+MIN_GRADE = N_("Minimum quality: grade %(grade)s")
+NO_MARKETING_TERMS = N_("No marketing terms")
+BUSINESS_HOURS = Np_("%(count)s business hour", "%(count)s business hours")
+ATTEMPTS = Np_("%(count)s attempt", "%(count)s attempts")
+DAYS = Np_("%(count)s day", "%(count)s days")
+FIRST_ATTEMPT_WITHIN = N_("First attempt within %(hours)s")
+ATTEMPTS_WITHIN = N_("%(attempts)s within %(days)s")
+DECISION_WITHIN = N_("Decision (accept or reject) within %(hours)s")
+AT_RISK_WHEN = N_("At risk when %(share)s%% of the time is left")
+REASSIGN_ON_BREACH = N_("A missed first attempt hands the lead to another rep")
+NO_SALES_TERMS = N_("No sales terms")
 
 
-def marketing_words(data: Mapping[str, Any], money: Callable[[Any], str]) -> list[str]:
+def _counted(forms: tuple[str, str], count: Decimal | int) -> Phrase:
+    return Phrase.counted(forms, {"count": count.normalize() if isinstance(count, Decimal)
+                                  else count})  # fmt: skip
+
+
+def marketing_words(data: Mapping[str, Any], money: Callable[[Any], str]) -> list[Phrase]:
     """The marketing terms of an SLA in words, e.g. "300 MQLs per rep per month"."""
     try:
         terms = parse_marketing(data)
     except SlaTermsError as exc:
-        return [f"Unreadable terms: {exc}"]
+        return [Phrase(UNREADABLE_TERMS, {"problem": str(exc)})]
     words = []
     if terms.mqls_per_rep_per_month is not None:
-        mqls = terms.mqls_per_rep_per_month
-        words.append(f"{mqls:,} MQL{'' if mqls == 1 else 's'} per rep per month")
+        words.append(_counted(MQLS_PER_REP, terms.mqls_per_rep_per_month))
     if terms.mql_value is not None:
-        words.append(f"One MQL is worth {money(terms.mql_value)}")
+        words.append(Phrase(MQL_WORTH, {"money": money(terms.mql_value)}))
     if terms.lead_value_per_rep_per_month is not None:
-        words.append(f"Lead value of {money(terms.lead_value_per_rep_per_month)} per rep per month")
+        words.append(Phrase(LEAD_VALUE, {"money": money(terms.lead_value_per_rep_per_month)}))
     if terms.min_grade:
-        words.append(f"Minimum quality: grade {terms.min_grade}")
-    return words or ["No marketing terms"]
+        words.append(Phrase(MIN_GRADE, {"grade": terms.min_grade}))
+    return words or [Phrase(NO_MARKETING_TERMS)]
 
 
-def sales_words(data: Mapping[str, Any]) -> list[str]:
+def sales_words(data: Mapping[str, Any]) -> list[Phrase]:
     """The sales terms of an SLA in words, e.g. "First attempt within 8 business hours"."""
     try:
         terms = parse_sales(data)
     except SlaTermsError as exc:
-        return [f"Unreadable terms: {exc}"]
+        return [Phrase(UNREADABLE_TERMS, {"problem": str(exc)})]
     words = []
     if terms.first_attempt_within_hours is not None:
-        hours = _plural(terms.first_attempt_within_hours, "business hour")
-        words.append(f"First attempt within {hours}")
+        hours = _counted(BUSINESS_HOURS, terms.first_attempt_within_hours)
+        words.append(Phrase(FIRST_ATTEMPT_WITHIN, {"hours": hours}))
     if terms.attempts is not None and terms.attempts_within_days is not None:
-        words.append(f"{_plural(terms.attempts, 'attempt')} within "
-                     f"{_plural(terms.attempts_within_days, 'day')}")  # fmt: skip
+        attempts = _counted(ATTEMPTS, terms.attempts)
+        days = _counted(DAYS, terms.attempts_within_days)
+        words.append(Phrase(ATTEMPTS_WITHIN, {"attempts": attempts, "days": days}))
     if terms.decision_within_hours is not None:
-        hours = _plural(terms.decision_within_hours, "business hour")
-        words.append(f"Decision (accept or reject) within {hours}")
+        hours = _counted(BUSINESS_HOURS, terms.decision_within_hours)
+        words.append(Phrase(DECISION_WITHIN, {"hours": hours}))
     if words:
-        share = _number(terms.at_risk_share * 100)
-        words.append(f"At risk when {share}% of the time is left")
+        share = (terms.at_risk_share * 100).normalize()
+        words.append(Phrase(AT_RISK_WHEN, {"share": share}, numbers=frozenset({"share"})))
     if terms.reassign_on_breach:
-        words.append("A missed first attempt hands the lead to another rep")
-    return words or ["No sales terms"]
+        words.append(Phrase(REASSIGN_ON_BREACH))
+    return words or [Phrase(NO_SALES_TERMS)]
 
 
 def _applies_to(row: Mapping[str, Any]) -> str:
