@@ -63,6 +63,23 @@ def test_import_reports_rejected_rows_and_exits_1(cli: Invoke, tmp_path: Path,
     assert contacts(sqlite_url) == 4
 
 
+def test_a_day_first_salesforce_export_loads_with_date_order(cli: Invoke, tmp_path: Path,
+                                                             sqlite_url: str) -> None:  # fmt: skip
+    path = tmp_path / "salesforce_eu.csv"
+    path.write_text("Lead ID,First Name,Last Name,Email,Company,Created Date\n"
+                    "00Q1,Ana,Ruiz,ana@studio.example,Studio,14/03/2026 10:22\n"
+                    "00Q2,Luca,Neri,luca@casa.example,Casa,25/04/2026\n", encoding="utf-8")
+    refused = cli("import-csv", str(path))
+    assert refused.exit_code == 1
+    assert "row 2: date '14/03/2026 10:22' is not in a known format" in refused.output
+    loaded = cli("import-csv", str(path), "--date-order", "day-first")
+    assert loaded.exit_code == 0, loaded.output
+    assert contacts(sqlite_url) == 2
+    bad = cli("import-csv", str(path), "--date-order", "sideways")
+    assert bad.exit_code == 2
+    assert "--date-order 'sideways': use day-first or month-first" in bad.output
+
+
 def test_dry_run_writes_nothing(cli: Invoke, tmp_path: Path, sqlite_url: str) -> None:
     path = tmp_path / "rd.csv"
     shutil.copy(SAMPLES / "rdstation_leads.csv", path)

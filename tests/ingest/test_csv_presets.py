@@ -19,6 +19,7 @@ from smarketing.ingest.csv_presets import (
     map_stage,
     parse_date,
     parse_mapping,
+    with_date_order,
 )
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -51,6 +52,26 @@ def test_dates_in_each_tools_format_are_read_in_the_workspace_timezone(
 def test_unparseable_dates_are_row_errors(text: str, preset: object) -> None:
     with pytest.raises(RowError, match="not in a known format"):
         parse_date(text, preset.date_formats, MADRID)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("text", "preset", "order", "expected"), [
+    ("14/03/2026 10:22", SALESFORCE, "day-first", datetime(2026, 3, 14, 9, 22, tzinfo=UTC)),
+    ("03/04/2026", HUBSPOT, "day-first", datetime(2026, 4, 2, 22, 0, tzinfo=UTC)),
+    ("03/04/2026", HUBSPOT, None, datetime(2026, 3, 3, 23, 0, tzinfo=UTC)),
+    ("3/14/2026 10:22:00", RD_STATION, "month-first", datetime(2026, 3, 14, 9, 22, tzinfo=UTC)),
+    ("2026-03-14 10:22", SALESFORCE, "day-first", datetime(2026, 3, 14, 9, 22, tzinfo=UTC)),
+])  # fmt: skip
+def test_the_date_order_can_be_chosen(text: str, preset: object, order: str | None,
+                                      expected: datetime) -> None:  # fmt: skip
+    chosen = with_date_order(preset, order)  # type: ignore[arg-type]
+    assert parse_date(text, chosen.date_formats, MADRID) == expected
+
+
+def test_a_day_first_preset_refuses_month_first_dates() -> None:
+    with pytest.raises(RowError, match="not in a known format"):
+        parse_date("3/14/2026", with_date_order(SALESFORCE, "day-first").date_formats, MADRID)
+    with pytest.raises(MappingError, match="use day-first or month-first"):
+        with_date_order(SALESFORCE, "year-first")
 
 
 @pytest.mark.parametrize(("preset", "value", "stage"), [

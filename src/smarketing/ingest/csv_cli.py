@@ -19,7 +19,7 @@ from smarketing.ingest.csv_import import (
     export_csv,
     import_csv,
 )
-from smarketing.ingest.csv_presets import PRESETS, MappingError, parse_mapping
+from smarketing.ingest.csv_presets import DATE_ORDERS, PRESETS, MappingError, parse_mapping
 
 
 def _stdout() -> Console:
@@ -41,6 +41,12 @@ def import_csv_command(
         None,
         "--preset",
         help="hubspot, salesforce, rdstation or generic (default: detected from the headers).",
+    ),  # fmt: skip
+    date_order: str | None = typer.Option(
+        None, "--date-order",
+        help="day-first (14/03/2026) or month-first (3/14/2026) for slash dates (default: "
+             "the preset's: month first for HubSpot and Salesforce, day first for RD "
+             "Station). Exports follow the exporting user's locale.",
     ),  # fmt: skip
     mapping: str | None = typer.Option(
         None, "--map", help='Extra column mapping, e.g. "E-mail=email,Empresa=company".'
@@ -71,6 +77,8 @@ def import_csv_command(
     """
     if preset is not None and preset not in PRESETS:
         fail(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+    if date_order is not None and date_order not in DATE_ORDERS:
+        fail(f"--date-order {date_order!r}: use {' or '.join(DATE_ORDERS)}")
     if (campaign is None) != (captured_by is None):
         fail("--campaign and --captured-by go together")
     if delimiter is not None:
@@ -93,7 +101,8 @@ def import_csv_command(
                 session.expunge_all()
 
             report, rejects_file = import_csv(
-                session, file, preset=preset, mapping=extra, delimiter=delimiter,
+                session, file, preset=preset, date_order=date_order, mapping=extra,
+                delimiter=delimiter,
                 encoding=encoding, dry_run=dry_run, capture=capture, rejects_path=rejects,
                 on_row=lambda done: progress.update(task, completed=done),
                 checkpoint=checkpoint,

@@ -28,6 +28,7 @@ from smarketing.ingest.csv_presets import (
     detect_preset,
     escape_cell,
     map_row,
+    with_date_order,
 )
 from smarketing.interchange.importer import Importer, RejectedLine
 from smarketing.interchange.records import normalize_email
@@ -196,6 +197,7 @@ def import_csv(
     path: Path,
     *,
     preset: str | None = None,
+    date_order: str | None = None,
     mapping: dict[str, str] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
@@ -213,7 +215,8 @@ def import_csv(
     the database's write lock from the first row to the last (re-import is idempotent,
     so an import cut short is simply run again). With `dry_run` every row is validated
     and applied inside a SAVEPOINT that is rolled back, and no rejects file is written.
-    `on_row` gets the number of bytes read so far.
+    `on_row` gets the number of bytes read so far. `date_order` ("day-first" or
+    "month-first") overrides the preset's order of slash dates.
     """
     now = now or utcnow()
     encoding = encoding or DEFAULT_ENCODING
@@ -238,7 +241,8 @@ def import_csv(
             header_text = lines.take()
             if headers is None:
                 raise CsvImportError("the file is empty: expected a header row")
-            chosen = PRESETS[preset] if preset else detect_preset(headers)
+            chosen = with_date_order(PRESETS[preset] if preset else detect_preset(headers),
+                                     date_order)  # fmt: skip
             report.preset = chosen.name
             try:
                 columns = build_column_map(headers, chosen, mapping, delimiter)

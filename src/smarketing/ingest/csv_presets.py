@@ -6,7 +6,7 @@ for the tables below in prose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 
 #: Interchange `contact` fields a column may map to, plus `full_name` (split in two).
@@ -204,6 +204,23 @@ def build_column_map(
             'Name it with --map "HEADER=email".'
         )
     return ColumnMap(clean, {k: tuple(v) for k, v in fields.items()})
+
+
+DATE_ORDERS = ("day-first", "month-first")
+
+
+def with_date_order(preset: Preset, order: str | None) -> Preset:
+    """`preset` reading slash dates day first (14/03/2026) or month first (3/14/2026).
+
+    A tool's export follows its user's locale, not the tool: Salesforce and HubSpot
+    export day first for European users. None keeps the preset's own order."""
+    if order is None:
+        return preset
+    if order not in DATE_ORDERS:
+        raise MappingError(f"date order {order!r}: use {' or '.join(DATE_ORDERS)}")
+    first, second = ("%d/%m", "%m/%d") if order == "day-first" else ("%m/%d", "%d/%m")
+    formats = tuple(fmt.replace(second, first) for fmt in preset.date_formats)
+    return replace(preset, date_formats=formats)
 
 
 def parse_date(text: str, formats: tuple[str, ...], zone: tzinfo) -> datetime:
