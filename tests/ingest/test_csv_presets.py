@@ -67,6 +67,18 @@ def test_the_date_order_can_be_chosen(text: str, preset: object, order: str | No
     assert parse_date(text, chosen.date_formats, MADRID) == expected
 
 
+@pytest.mark.parametrize(("text", "preset", "hint"), [
+    ("14/03/2026 10:22", SALESFORCE, " (it reads as day-first: use --date-order day-first)"),
+    ("3/14/2026", RD_STATION, " (it reads as month-first: use --date-order month-first)"),
+    ("yesterday", SALESFORCE, ""),
+])  # fmt: skip
+def test_a_date_in_the_other_order_says_how_to_read_it(text: str, preset: object,
+                                                       hint: str) -> None:  # fmt: skip
+    with pytest.raises(RowError) as refused:
+        parse_date(text, preset.date_formats, MADRID)  # type: ignore[attr-defined]
+    assert str(refused.value) == f"date {text!r} is not in a known format{hint}"
+
+
 def test_a_day_first_preset_refuses_month_first_dates() -> None:
     with pytest.raises(RowError, match="not in a known format"):
         parse_date("3/14/2026", with_date_order(SALESFORCE, "day-first").date_formats, MADRID)

@@ -219,8 +219,11 @@ def with_date_order(preset: Preset, order: str | None) -> Preset:
     if order not in DATE_ORDERS:
         raise MappingError(f"date order {order!r}: use {' or '.join(DATE_ORDERS)}")
     first, second = ("%d/%m", "%m/%d") if order == "day-first" else ("%m/%d", "%d/%m")
-    formats = tuple(fmt.replace(second, first) for fmt in preset.date_formats)
-    return replace(preset, date_formats=formats)
+    return replace(preset, date_formats=_ordered(preset.date_formats, first, second))
+
+
+def _ordered(formats: tuple[str, ...], first: str, second: str) -> tuple[str, ...]:
+    return tuple(fmt.replace(second, first) for fmt in formats)
 
 
 def parse_date(text: str, formats: tuple[str, ...], zone: tzinfo) -> datetime:
@@ -238,10 +241,26 @@ def parse_date(text: str, formats: tuple[str, ...], zone: tzinfo) -> datetime:
                 continue
             break
     if parsed is None:
-        raise RowError(f"date {text!r} is not in a known format")
+        raise RowError(f"date {text!r} is not in a known format{_order_hint(value, formats)}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
+
+
+def _order_hint(value: str, formats: tuple[str, ...]) -> str:
+    """Advice when `value` would parse with day and month the other way round."""
+    for order, first, second in (("day-first", "%d/%m", "%m/%d"),
+                                 ("month-first", "%m/%d", "%d/%m")):  # fmt: skip
+        flipped = _ordered(formats, first, second)
+        if flipped == formats:
+            continue
+        for fmt in flipped:
+            try:
+                datetime.strptime(value, fmt)  # noqa: DTZ007 - only checks the shape
+            except ValueError:
+                continue
+            return f" (it reads as {order}: use --date-order {order})"
+    return ""
 
 
 def map_stage(value: str, preset: Preset) -> tuple[str, str | None]:
