@@ -47,9 +47,8 @@ LOGGED = N_("Attempt logged: %(kind)s.")
 LOGGED_OUTCOME = N_("Attempt logged: %(kind)s, %(outcome)s.")
 LOGGED_FOR = N_("Attempt logged for %(name)s: %(kind)s.")
 LOGGED_FOR_OUTCOME = N_("Attempt logged for %(name)s: %(kind)s, %(outcome)s.")
-KIND_LABELS = {"first_attempt": "First attempt", "cadence": "Attempt cadence",
-               "decision": "Decision"}  # fmt: skip
-KIND_ORDER = {kind: n for n, kind in enumerate(KIND_LABELS)}
+#: The order clocks are listed in; their labels are product terms (i18n.terms.TERMS).
+KIND_ORDER = {kind: n for n, kind in enumerate(("first_attempt", "cadence", "decision"))}
 NOTE_MAX = 5000
 
 router = APIRouter(dependencies=[Depends(current_user)])
@@ -75,10 +74,6 @@ class ClockView:
     closed_reason: str | None
     attempts_done: int
     attempts_required: int | None
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind.replace("_", " "))
 
     def to_json(self) -> dict[str, Any]:
         def instant(value: datetime | None) -> str | None:
