@@ -51,6 +51,7 @@ def _measure_rates_from_workspace(window_months: int):  # type: ignore[no-untype
 
 def _register_domains() -> None:
     """Sub-commands that live in their domain packages."""
+    from smarketing import wiring  # noqa: F401 - registers every quarantine replayer
     from smarketing.accounts.cli import users_app
     from smarketing.apikeys.cli import apikeys_app
     from smarketing.contacts.duplicates_cli import duplicates_app
@@ -59,8 +60,8 @@ def _register_domains() -> None:
     from smarketing.followup.cli import attempts_app
     from smarketing.hooks.cli import hooks_app
     from smarketing.ingest.csv_cli import export_csv_command, import_csv_command
-    from smarketing.ingest.quarantine_cli import quarantine_app
     from smarketing.notify.cli import notify_app
+    from smarketing.quarantine.cli import quarantine_app
     from smarketing.sla.admin_cli import register_admin_commands
     from smarketing.sla.cli import sla_app
     from smarketing.sla.planner_cli import register_plan_command

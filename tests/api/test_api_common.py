@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from smarketing.deals.service import DEAL_FIELDS
-from smarketing.web.api_common import money, name_the_field
+from smarketing.interchange.messages import name_the_field
+from smarketing.kit.api import money
 
 COMPANY_FIELDS = ("domain", "name", "country", "industry", "employees", "owner")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 
 from smarketing.core.database import transaction
-from smarketing.ingest.quarantine import replay
 from smarketing.models import Campaign, CostEntry
+from smarketing.quarantine.service import replay
 from tests.api.support import NOW, Api, every_page, rejected
 
 FALL = {"key": "fall", "name": "Fall fair", "channel": "event", "product_line": "kitchens",

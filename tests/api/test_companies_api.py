@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from smarketing.core.database import transaction
-from smarketing.ingest.quarantine import replay
 from smarketing.interchange.importer import Importer
 from smarketing.models import Company
+from smarketing.quarantine.service import replay
 from tests.api.support import ANA, NOW, Api, every_page, rejected
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from urllib.parse import quote
 
 from smarketing.core.database import transaction
-from smarketing.ingest.quarantine import replay
 from smarketing.models import Deal
+from smarketing.quarantine.service import replay
 from tests.api.support import BRUNO, LEA, MAX, NOW, Api, every_page, rejected
 
 OPEN = {"id": "crm/77", "contact": MAX, "amount": "18400", "status": "open",

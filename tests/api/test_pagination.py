@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smarketing.core.errors import ValidationError
-from smarketing.web.pagination import (
+from smarketing.kit.pagination import (
     MAX_LIMIT,
     PageRequest,
     decode_cursor,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from smarketing.apikeys.service import KeyRefused, authenticate
+from smarketing.auth.service import KeyRefused, authenticate_key
 from smarketing.core.database import transaction
 from smarketing.core.settings import Settings
 from smarketing.core.workspace import OpenWorkspace, open_workspace
@@ -66,7 +66,7 @@ def test_create_prints_the_key_once_and_keeps_only_its_hash(
     secret = plaintext.split("_", 2)[2]
     assert secret not in key.secret_hash
     with transaction(workspace.sessions) as session:
-        assert authenticate(session, plaintext).prefix == key.prefix
+        assert authenticate_key(session, plaintext).prefix == key.prefix
 
 
 def test_list_shows_keys_but_never_the_secret(cli: Invoke, workspace: OpenWorkspace) -> None:
@@ -95,7 +95,7 @@ def test_revoke_hides_the_key_and_refuses_it(cli: Invoke, workspace: OpenWorkspa
     [line] = [line for line in listed.splitlines() if prefix in line]
     assert line.count(" UTC") == 2  # created and revoked
     with transaction(workspace.sessions) as session, pytest.raises(KeyRefused, match="revoked"):
-        authenticate(session, plaintext)
+        authenticate_key(session, plaintext)
     again = cli("api-keys", "revoke", plaintext)  # the whole key works too
     assert again.exit_code == 0
     assert "was already revoked" in again.output

@@ -14,7 +14,7 @@ from smarketing.core.settings import Settings
 from smarketing.core.workspace import open_workspace
 from smarketing.interchange.service import import_records
 from smarketing.web.app import create_app
-from smarketing.web.pages import BAD_LOGIN
+from smarketing.accounts.pages import BAD_LOGIN
 from tests.browser.conftest import serve_in_thread
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from smarketing.apikeys.domain import prefix_of
+from smarketing.auth.keys import prefix_of
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import Activity, Contact, MergedContact

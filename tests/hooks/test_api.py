@@ -20,7 +20,6 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.hooks import service
 from smarketing.hooks.domain import signed_headers
-from smarketing.ingest import quarantine
 from smarketing.interchange.service import import_records
 from smarketing.models import (
     Activity,
@@ -30,6 +29,7 @@ from smarketing.models import (
     QuarantineItem,
     WebhookRequest,
 )
+from smarketing.quarantine import service as quarantine
 from smarketing.web.app import create_app
 from tests.hooks import sample, sample_bytes
 from tests.web.support import seeded_workspace

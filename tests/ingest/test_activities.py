@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from smarketing.core.database import make_engine, make_session_factory, transaction
 from smarketing.core.errors import ValidationError
-from smarketing.ingest import quarantine
 from smarketing.ingest.activities import ingest_activities
 from smarketing.interchange.service import import_records
 from smarketing.models import Activity, Contact, LifecycleChange, MergedContact, QuarantineItem
+from smarketing.quarantine import service as quarantine
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
-from smarketing.ingest.pages import PayloadError, edited_payload
 from smarketing.models import Activity
+from smarketing.quarantine.pages import PayloadError, edited_payload
 from smarketing.web.app import create_app
 from tests.apikeys.support import (
     ADMIN,

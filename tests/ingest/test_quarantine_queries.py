@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import ValidationError
-from smarketing.ingest import quarantine
 from smarketing.interchange.service import import_records
+from smarketing.quarantine import service as quarantine
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 FAIR = {"id": "q1", "email": "ana@studio.example", "kind": "form_submit",

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
-from smarketing.ingest import quarantine
 from smarketing.interchange.service import import_records
 from smarketing.models import (
     Activity,
@@ -21,6 +20,7 @@ from smarketing.models import (
     Visitor,
     VisitorEvent,
 )
+from smarketing.quarantine import service as quarantine
 from smarketing.tracking import service
 from tests.tracking.support import (
     CAMPAIGN_RECORDS,

@@ -32,8 +32,8 @@ from smarketing.i18n import (
     get_translations,
 )
 from smarketing.i18n.terms import Phrase
+from smarketing.kit.templating import describe_duration, local_time, month_label, templates
 from smarketing.models import User, Workspace
-from smarketing.web.templating import describe_duration, local_time, month_label, templates
 from tests.sla.test_report import ANA
 from tests.web.support import contact_url
 from tests.web.test_sla_pages import ADMIN, L3, MARTA, log_in

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from limits.storage import RedisStorage
+from smarketing.accounts.pages import BAD_LOGIN
 from sqlalchemy import func, select
 
 from smarketing.core.database import transaction
@@ -23,11 +24,7 @@ from smarketing.core.settings import Settings
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.hooks import service as hooks_service
 from smarketing.hooks.domain import signed_headers
-from smarketing.models import VisitorEvent, WebhookRequest
-from smarketing.tracking import service as tracking_service
-from smarketing.web.app import create_app
-from smarketing.web.pages import BAD_LOGIN
-from smarketing.web.ratelimit import (
+from smarketing.kit.ratelimit import (
     HOOK_PER_SOURCE,
     LOGIN_PER_ADDRESS,
     LOGIN_PER_EMAIL,
@@ -40,6 +37,9 @@ from smarketing.web.ratelimit import (
     Rule,
     seconds_until,
 )
+from smarketing.models import VisitorEvent, WebhookRequest
+from smarketing.tracking import service as tracking_service
+from smarketing.web.app import create_app
 from tests.hooks import sample_bytes
 from tests.tracking.support import body, page_view
 from tests.web.support import PASSWORD, csrf_from, seeded_workspace

@@ -12,8 +12,23 @@ from fastapi.responses import RedirectResponse
 
 from smarketing.accounts.domain import AUTO
 from smarketing.accounts.service import set_preferences
+from smarketing.auth.service import authenticate
 from smarketing.core.settings import SUPPORTED_LOCALES
 from smarketing.i18n import N_
+from smarketing.kit import ratelimit
+from smarketing.kit.deps import (
+    CurrentUser,
+    DbSession,
+    LoginRequired,
+    current_user,
+    log_in,
+    log_out,
+    require_csrf,
+    safe_next,
+)
+from smarketing.kit.pages import pop_flash, set_flash
+from smarketing.kit.templating import page_text, templates
+from smarketing.models import User
 from smarketing.notify.domain import (
     KINDS,
     LEAD_ACTIVITY,
@@ -22,11 +37,15 @@ from smarketing.notify.domain import (
     SLA_BREACH,
     SLA_PACING,
 )
-from smarketing.sla.pages import pop_flash, set_flash
-from smarketing.web.deps import CurrentUser, DbSession, current_user, require_csrf
-from smarketing.web.templating import page_text, templates
 
-__all__ = ["router"]
+__all__ = ["public_router", "router"]
+
+#: The same words for an unknown email and a wrong password: a login reveals no account.
+BAD_LOGIN = N_("Wrong email or password.")
+TOO_MANY_LOGINS = N_("Too many login attempts: at most %(amount)s a minute per %(per)s. "
+                     "Try again in %(seconds)s seconds.")
+#: What a login rate limit counts per (smarketing.kit.ratelimit.Limits.login).
+LIMITED_PER = {"address": N_("address"), "email address": N_("email address")}
 
 PAGE = "/account"
 #: Each language in its own words, so a person finds theirs whatever the page's language.
@@ -48,6 +67,7 @@ BAD_LOCALE = N_("Choose one of the languages offered.")
 NOT_MUTABLE = N_("“%(kind)s” alerts cannot be turned off: they are how the SLA is enforced.")
 UNKNOWN_KIND = N_("There is no notification kind “%(kind)s”.")
 
+public_router = APIRouter()
 router = APIRouter(dependencies=[Depends(current_user)])
 
 
@@ -123,3 +143,53 @@ def _refusal(request: Request, locale: str, muted: list[str]) -> str | None:
         if kind not in MUTABLE_KINDS:
             return page_text(request, UNKNOWN_KIND, kind=kind)
     return None
+
+
+@public_router.get("/login")
+def login_page(request: Request, session: DbSession, next: str | None = None) -> Response:
+    if _logged_in_user(request, session) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return templates.TemplateResponse(
+        request, "login.html", {"next": safe_next(next), "error": None, "email": ""}
+    )
+
+
+@public_router.post("/login", dependencies=[Depends(require_csrf)])
+def login_submit(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Log in. Every attempt counts against the login rate limits (smarketing.kit.ratelimit),
+    checked before the password: over one, the form comes back with status 429."""
+    context = {"next": safe_next(next), "email": email.strip()}
+    limiter = ratelimit.get_limiter(request)
+    refusal = limiter.hit(limiter.limits.login(ratelimit.client_address(request), email))
+    if refusal is not None:
+        per = refusal.rule.per
+        error = page_text(request, TOO_MANY_LOGINS, amount=refusal.rule.amount,
+                          per=page_text(request, LIMITED_PER.get(per, per)),
+                          seconds=refusal.retry_after)  # fmt: skip
+        return templates.TemplateResponse(request, "login.html", {**context, "error": error},
+                                          status_code=429, headers=refusal.headers)  # fmt: skip
+    user = authenticate(session, email, password) if email and password else None
+    if user is None:
+        error = page_text(request, BAD_LOGIN)
+        return templates.TemplateResponse(request, "login.html", {**context, "error": error})
+    log_in(request, user)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@public_router.post("/logout", dependencies=[Depends(require_csrf)])
+def logout(request: Request) -> Response:
+    log_out(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+def _logged_in_user(request: Request, session: DbSession) -> User | None:
+    try:
+        return current_user(request, session)
+    except LoginRequired:
+        return None

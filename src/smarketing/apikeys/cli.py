@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from smarketing.apikeys.domain import SCOPES, MalformedKey
 from smarketing.apikeys.service import create_key, list_keys, revoke_key
+from smarketing.auth.keys import SCOPES, MalformedKey
 from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError

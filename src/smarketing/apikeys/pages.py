@@ -11,16 +11,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from smarketing.apikeys.auth import forget
-from smarketing.apikeys.domain import SCOPES
 from smarketing.apikeys.service import create_key, list_keys, revoke_key
+from smarketing.auth.keys import SCOPES
 from smarketing.core.errors import NotFoundError, ValidationError
 from smarketing.i18n import N_
+from smarketing.kit.auth import forget
+from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
+from smarketing.kit.pages import (
+    forbidden_page,
+    not_found_page,
+    pop_flash,
+    set_flash,
+    workspace_info,
+)
+from smarketing.kit.templating import templates
 from smarketing.models import User
-from smarketing.sla.pages import forbidden_page, pop_flash, set_flash, workspace_info
-from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.pages import not_found_page
-from smarketing.web.templating import templates
 
 __all__ = ["router"]
 

@@ -1,23 +1,17 @@
-"""Use cases for API keys: create, list, revoke, authenticate. Never commits."""
+"""Use cases for API keys: create, list, revoke (authentication is smarketing.auth). Never
+commits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smarketing.apikeys.domain import SCOPES, MalformedKey, generate_key, matches, prefix_of
+from smarketing.auth.keys import SCOPES, generate_key, prefix_of
 from smarketing.core.errors import NotFoundError, ValidationError
 from smarketing.models import ApiKey
-
-#: last_used_at is refreshed at most this often, so reads stay read-only.
-LAST_USED_RESOLUTION = timedelta(minutes=5)
-
-
-class KeyRefused(Exception):
-    """The presented key is malformed, unknown or revoked; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -58,21 +52,3 @@ def revoke_key(session: Session, prefix: str, now: datetime) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = now
     return key
-
-
-def authenticate(session: Session, plaintext: str) -> ApiKey:
-    """The live key matching `plaintext`, or KeyRefused saying why."""
-    try:
-        prefix = prefix_of(plaintext)
-    except MalformedKey as exc:
-        raise KeyRefused(str(exc)) from None
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-    if key is None or not matches(plaintext, key.secret_hash):
-        raise KeyRefused("unknown API key")
-    if key.revoked_at is not None:
-        raise KeyRefused(f"API key {prefix} was revoked")
-    return key
-
-
-def needs_last_used_update(key: ApiKey, now: datetime) -> bool:
-    return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION

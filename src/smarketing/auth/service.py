@@ -1,13 +1,16 @@
-"""Use cases: set a password, check a login."""
+"""Use cases: set a password, check a login, check an API key."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smarketing.auth.keys import MalformedKey, matches, prefix_of
 from smarketing.auth.passwords import hash_password, verify_password
 from smarketing.core.errors import NotFoundError
-from smarketing.models import User
+from smarketing.models import ApiKey, User
 
 
 def set_password(session: Session, email: str, password: str) -> None:
@@ -40,3 +43,29 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not verify_password(user.password_hash, password):
         return None
     return user
+
+
+#: last_used_at is refreshed at most this often, so reads stay read-only.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+class KeyRefused(Exception):
+    """The presented key is malformed, unknown or revoked; the message says which."""
+
+
+def authenticate_key(session: Session, plaintext: str) -> ApiKey:
+    """The live key matching `plaintext`, or KeyRefused saying why."""
+    try:
+        prefix = prefix_of(plaintext)
+    except MalformedKey as exc:
+        raise KeyRefused(str(exc)) from None
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    if key is None or not matches(plaintext, key.secret_hash):
+        raise KeyRefused("unknown API key")
+    if key.revoked_at is not None:
+        raise KeyRefused(f"API key {prefix} was revoked")
+    return key
+
+
+def needs_last_used_update(key: ApiKey, now: datetime) -> bool:
+    return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from smarketing.apikeys.auth import ReadKey, WriteKey
 from smarketing.campaigns import repository as repo
 from smarketing.campaigns.service import (
     add_cost,
@@ -17,8 +16,7 @@ from smarketing.campaigns.service import (
     upsert_campaign,
 )
 from smarketing.core.errors import ValidationError
-from smarketing.models import Campaign
-from smarketing.web.api_common import (
+from smarketing.kit.api import (
     PREFIX,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -29,11 +27,13 @@ from smarketing.web.api_common import (
     list_example,
     not_found,
     page_json,
-    rejected,
     upserted,
 )
-from smarketing.web.deps import DbSession, Now
-from smarketing.web.pagination import DEFAULT_LIMIT, page_of, page_request
+from smarketing.kit.auth import ReadKey, WriteKey
+from smarketing.kit.deps import DbSession, Now
+from smarketing.kit.pagination import DEFAULT_LIMIT, page_of, page_request
+from smarketing.models import Campaign
+from smarketing.quarantine.http import rejected
 
 __all__ = ["router"]
 

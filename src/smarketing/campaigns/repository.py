@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smarketing.kit.pagination import PageRequest
 from smarketing.models import Campaign, CostEntry
-from smarketing.web.pagination import PageRequest
 
 
 def campaign_by_key(session: Session, key: str) -> Campaign | None:

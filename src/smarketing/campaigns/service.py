@@ -17,16 +17,12 @@ from sqlalchemy.orm import Session
 from smarketing.campaigns import repository as repo
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.ingest.quarantine import register_replayer
+from smarketing.core.workspace import workspace_settings
 from smarketing.interchange import records as r
+from smarketing.interchange.service import apply_record
+from smarketing.kit.api import check_body, day, money
 from smarketing.models import Campaign, CostEntry, ProductLine
-from smarketing.web.api_common import (
-    apply_record,
-    check_body,
-    day,
-    money,
-    workspace_currency,
-)
+from smarketing.quarantine.service import register_replayer
 
 CAMPAIGN_FIELDS = ("key", "name", "channel", "product_line", "cost", "currency", "starts_on",
                    "ends_on", "utm_source", "utm_medium", "utm_campaign")  # fmt: skip
@@ -52,7 +48,7 @@ def add_cost(session: Session, campaign_key: str, body: Any) -> tuple[CostEntry,
     assert isinstance(record, r.CostRecord)  # noqa: S101 - parsed as a cost
     campaign = repo.campaign_by_key(session, record.campaign)
     assert campaign is not None  # noqa: S101 - the importer found it
-    currency = record.currency or workspace_currency(session)
+    currency = record.currency or workspace_settings(session).currency
     cost = repo.find_cost(session, campaign.id, record.on, record.amount, currency,
                           record.note or "")  # fmt: skip
     assert cost is not None  # noqa: S101 - just written or found
@@ -68,7 +64,7 @@ def cost_payload(campaign_key: str, body: Any) -> Any:
 def campaigns_json(session: Session, campaigns: list[Campaign]) -> list[dict[str, Any]]:
     product_lines = names(session, ProductLine, {c.product_line_id for c in campaigns},
                           ProductLine.key)  # fmt: skip
-    default_currency = workspace_currency(session)
+    default_currency = workspace_settings(session).currency
     return [{
         "id": c.id,
         "key": c.key,

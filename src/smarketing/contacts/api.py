@@ -18,24 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from smarketing.apikeys.auth import ReadKey, WriteKey
 from smarketing.contacts.companies_api import companies_router
 from smarketing.contacts.repository import names
 from smarketing.contacts.service import contact_story
 from smarketing.core.errors import ValidationError
 from smarketing.ingest.contacts_upsert import CONTACT_FIELDS, UpsertResult, upsert_contact
+from smarketing.interchange.messages import name_the_field
 from smarketing.interchange.records import normalize_email
-from smarketing.lifecycle.domain import ALL_STAGES
-from smarketing.models import (
-    Campaign,
-    Company,
-    Contact,
-    MergedContact,
-    Persona,
-    ProductLine,
-    User,
-)
-from smarketing.web.api_common import (
+from smarketing.kit.api import (
     PREFIX,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -47,14 +37,24 @@ from smarketing.web.api_common import (
     instant_param,
     invalid,
     list_example,
-    name_the_field,
     not_found,
     page_json,
-    rejected,
     upserted,
 )
-from smarketing.web.deps import DbSession, Now
-from smarketing.web.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_request
+from smarketing.kit.auth import ReadKey, WriteKey
+from smarketing.kit.deps import DbSession, Now
+from smarketing.kit.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_request
+from smarketing.lifecycle.domain import ALL_STAGES
+from smarketing.models import (
+    Campaign,
+    Company,
+    Contact,
+    MergedContact,
+    Persona,
+    ProductLine,
+    User,
+)
+from smarketing.quarantine.http import rejected
 
 __all__ = ["router"]
 

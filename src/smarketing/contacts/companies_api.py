@@ -11,32 +11,32 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smarketing.apikeys.auth import ReadKey, WriteKey
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.ingest.quarantine import register_replayer
 from smarketing.interchange import records as r
-from smarketing.models import (
-    Company,
-    User,
-)
-from smarketing.web.api_common import (
+from smarketing.interchange.service import apply_record
+from smarketing.kit.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     Cursor,
     Limit,
-    apply_record,
     check_body,
     example,
     invalid,
     list_example,
     not_found,
     page_json,
-    rejected,
     upserted,
 )
-from smarketing.web.deps import DbSession, Now
-from smarketing.web.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_request
+from smarketing.kit.auth import ReadKey, WriteKey
+from smarketing.kit.deps import DbSession, Now
+from smarketing.kit.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_request
+from smarketing.models import (
+    Company,
+    User,
+)
+from smarketing.quarantine.http import rejected
+from smarketing.quarantine.service import register_replayer
 
 COMPANY_FIELDS = ("domain", "name", "country", "industry", "employees", "owner")
 #: The largest value of an integer column (company ids, employees).

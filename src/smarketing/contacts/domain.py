@@ -107,6 +107,12 @@ def can_see_contact(role: str, user_id: int, owner_id: int | None) -> bool:
     return role in FULL_VIEW_ROLES or (owner_id is not None and owner_id == user_id)
 
 
+def visible_owner_id(role: str, user_id: int) -> int | None:
+    """The owner a user's views are limited to: None (everything) for the roles that see
+    every contact, the user's own id for sales reps."""
+    return None if role in FULL_VIEW_ROLES else user_id
+
+
 def describe_duration(delta: timedelta) -> str:
     days, seconds = delta.days, delta.seconds
     if days:

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from smarketing.apikeys.auth import ReadKey, WriteKey
 from smarketing.contacts.duplicates_service import DEFAULT_MIN_SCORE, merge, shown_pairs
 from smarketing.core.errors import NotFoundError, ValidationError
-from smarketing.web.deps import DbSession, Now
+from smarketing.kit.auth import ReadKey, WriteKey
+from smarketing.kit.deps import DbSession, Now
 
 PREFIX = "/api/v1/duplicates"
 MAX_LIMIT = 1000

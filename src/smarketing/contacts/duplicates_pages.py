@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from smarketing.contacts.duplicates_service import DEFAULT_MIN_SCORE, merge, shown_pairs
 from smarketing.core.errors import NotFoundError, ValidationError
 from smarketing.i18n import N_
-from smarketing.sla.pages import forbidden_page, pop_flash, set_flash
-from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.templating import page_text, templates
+from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
+from smarketing.kit.pages import forbidden_page, pop_flash, set_flash
+from smarketing.kit.templating import page_text, templates
 
 PATH = "/contacts/duplicates"
 #: Roles that see every contact, and so every pair.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,3 +36,38 @@ def ensure_workspace_row(session: Session, settings: Settings, name: str = "smar
     if session.execute(select(Workspace.id)).first() is None:
         session.add(Workspace(id=1, name=name, timezone=settings.timezone,
                               currency=settings.currency, locale=settings.locale))  # fmt: skip
+
+
+#: What a workspace without a settings row (or with an empty field) falls back to: the
+#: same defaults as the settings its row is created from (`ensure_workspace_row`).
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_CURRENCY = "EUR"
+DEFAULT_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """The workspace's own settings, as stored in its row (`workspaces`, id 1)."""
+
+    name: str
+    timezone: str
+    currency: str
+    locale: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_SETTINGS_ROW = select(Workspace.name, Workspace.timezone, Workspace.currency,
+                       Workspace.locale).where(Workspace.id == 1)  # fmt: skip
+
+
+def workspace_settings(session: Session) -> WorkspaceSettings:
+    """The workspace's timezone, currency and locale: the one place they are read, with
+    one fallback order (the row's value, else DEFAULT_*)."""
+    row = session.execute(_SETTINGS_ROW).first()
+    if row is None:
+        return WorkspaceSettings("smarketing", DEFAULT_TIMEZONE, DEFAULT_CURRENCY, DEFAULT_LOCALE)
+    return WorkspaceSettings(row.name or "smarketing", row.timezone or DEFAULT_TIMEZONE,
+                             row.currency or DEFAULT_CURRENCY, row.locale or DEFAULT_LOCALE)

@@ -7,12 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from smarketing.apikeys.auth import ReadKey, WriteKey
 from smarketing.core.errors import ValidationError
 from smarketing.deals import repository as repo
 from smarketing.deals.service import DEAL_STATUSES, contact_reference, deals_json, upsert_deal
-from smarketing.models import Deal
-from smarketing.web.api_common import (
+from smarketing.kit.api import (
     PREFIX,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -24,11 +22,13 @@ from smarketing.web.api_common import (
     list_example,
     not_found,
     page_json,
-    rejected,
     upserted,
 )
-from smarketing.web.deps import DbSession, Now
-from smarketing.web.pagination import DEFAULT_LIMIT, page_of, page_request
+from smarketing.kit.auth import ReadKey, WriteKey
+from smarketing.kit.deps import DbSession, Now
+from smarketing.kit.pagination import DEFAULT_LIMIT, page_of, page_request
+from smarketing.models import Deal
+from smarketing.quarantine.http import rejected
 
 __all__ = ["router"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smarketing.kit.pagination import PageRequest
 from smarketing.models import Contact, Deal
-from smarketing.web.pagination import PageRequest
 
 
 def deals_page(session: Session, page: PageRequest, *, status: str | None = None,

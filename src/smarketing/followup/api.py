@@ -12,12 +12,13 @@ from sqlalchemy import select
 from smarketing.contacts.domain import can_see_contact
 from smarketing.core.errors import ValidationError
 from smarketing.core.timeutil import parse_instant
-from smarketing.followup.pages import NOTE_MAX, check_choice, may_log_attempt
+from smarketing.followup.domain import NOTE_MAX, check_choice, may_log_attempt
 from smarketing.followup.service import log_attempt
 from smarketing.interchange.records import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
+from smarketing.kit.api import PREFIX
+from smarketing.kit.auth import ApiUser, api_csrf, api_user
+from smarketing.kit.deps import DbSession, Now
 from smarketing.models import Contact, User
-from smarketing.sla.api import PREFIX, ApiUser, api_csrf, api_user
-from smarketing.web.deps import DbSession, Now
 
 __all__ = ["router"]
 

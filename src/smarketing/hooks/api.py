@@ -2,7 +2,7 @@
 
 Refusals are answered (not raised) so that their entry in the request log is committed
 with the request's transaction. The body is read before the transaction begins, and at
-most MAX_BODY_BYTES of it. Requests over a rate limit (smarketing.web.ratelimit) are
+most MAX_BODY_BYTES of it. Requests over a rate limit (smarketing.kit.ratelimit) are
 answered 429 and not logged: the log must not grow without bound. See docs/webhooks.md.
 """
 
@@ -19,8 +19,8 @@ from smarketing.core.settings import public_url
 from smarketing.hooks import repository
 from smarketing.hooks.domain import MAX_BODY_BYTES
 from smarketing.hooks.service import Incoming, receive
-from smarketing.web.deps import DbSession, Now
-from smarketing.web.ratelimit import client_address, get_limiter, too_many_requests
+from smarketing.kit.deps import DbSession, Now
+from smarketing.kit.ratelimit import client_address, get_limiter, too_many_requests
 
 router = APIRouter()
 

@@ -41,9 +41,9 @@ from smarketing.hooks.domain import (
 )
 from smarketing.ingest.activities import ingest_activities
 from smarketing.ingest.contacts_upsert import survivor_email, upsert_contact
-from smarketing.ingest.quarantine import hold, register_replayer
 from smarketing.interchange.records import normalize_email
 from smarketing.models import WebhookRequest, WebhookSource
+from smarketing.quarantine.service import hold, register_replayer
 
 logger = logging.getLogger("smarketing.hooks")
 MIN_SECRET_CHARS = 16

@@ -2,7 +2,7 @@
 
 `choose_locale` (pure) picks the language of one request; `get_translations` gives the
 Babel translations of a language, read from the `.po` catalogs under `locales/`. How
-the pages use them: smarketing.web.templating. How to add or update a translation:
+the pages use them: smarketing.kit.templating. How to add or update a translation:
 docs/i18n.md.
 """
 

@@ -1,6 +1,6 @@
 """The product's fixed words and texts made of parts, in any of the languages.
 
-Pure: no web, no database. The pages (smarketing.web.templating) and the notifications
+Pure: no web, no database. The pages (smarketing.kit.templating) and the notifications
 (smarketing.notify.service) both translate through these.
 
 - `STAGE_LABELS` and `TERMS`: stored keys ("mql", "on_track", "page_view") and their

@@ -34,9 +34,9 @@ from smarketing.core.errors import ValidationError, json_type
 from smarketing.ingest import activity_store
 from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
 from smarketing.ingest.lead_alerts import ALERT_KINDS, Acted, alert_owners
-from smarketing.ingest.quarantine import hold, register_replayer
 from smarketing.interchange.records import ACTIVITY_KINDS, CHANNELS, normalize_email
 from smarketing.models import Activity, Campaign, Contact, MergedContact
+from smarketing.quarantine.service import hold, register_replayer
 
 #: Kinds that make an unknown person a lead; any other kind makes a subscriber.
 LEAD_KINDS = frozenset({"form_submit", "content_download", "event_attended", "chat",

@@ -20,7 +20,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from smarketing.apikeys.auth import WriteKey
 from smarketing.core.database import transaction, writer_turn
 from smarketing.core.errors import json_type
 from smarketing.ingest.activities import (
@@ -29,7 +28,8 @@ from smarketing.ingest.activities import (
     store_activities,
 )
 from smarketing.ingest.writer import ActivityWriter
-from smarketing.web.deps import get_now, get_workspace
+from smarketing.kit.auth import WriteKey
+from smarketing.kit.deps import get_now, get_workspace
 
 PREFIX = "/api/v1"
 BATCH_MAX_ITEMS = 1000

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from smarketing.contacts.ownership import assign_owner
 from smarketing.core.errors import ValidationError, json_type
 from smarketing.core.timeutil import format_instant
-from smarketing.ingest.quarantine import register_replayer
 from smarketing.interchange.importer import Importer, RejectedLine, normalize_phone
 from smarketing.interchange.messages import name_the_field
 from smarketing.interchange.records import CHANNELS, normalize_email
@@ -31,6 +30,7 @@ from smarketing.interchange.repository import Missing
 from smarketing.lifecycle import service as lifecycle
 from smarketing.lifecycle.domain import ALL_STAGES
 from smarketing.models import Contact, MergedContact
+from smarketing.quarantine.service import register_replayer
 
 CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "job_title", "company",
                   "country", "persona", "owner", "lifecycle_stage", "product_line",

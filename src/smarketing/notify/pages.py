@@ -12,10 +12,7 @@ from sqlalchemy import func, select
 
 from smarketing.core.errors import NotFoundError
 from smarketing.i18n import N_
-from smarketing.models import Notification
-from smarketing.notify.service import mark_read, unread
-from smarketing.sla.pages import pop_flash, set_flash, workspace_info
-from smarketing.web.deps import (
+from smarketing.kit.deps import (
     CurrentUser,
     DbSession,
     Now,
@@ -23,8 +20,10 @@ from smarketing.web.deps import (
     require_csrf,
     safe_next,
 )
-from smarketing.web.pages import not_found_page
-from smarketing.web.templating import templates
+from smarketing.kit.pages import not_found_page, pop_flash, set_flash, workspace_info
+from smarketing.kit.templating import templates
+from smarketing.models import Notification
+from smarketing.notify.service import mark_read, unread
 
 #: The badge counts up to this many and then shows "99+".
 BADGE_CAP = 99
@@ -73,7 +72,7 @@ def inbox_page(request: Request, session: DbSession, user: CurrentUser) -> Respo
     info = workspace_info(session)
     items = [InboxItem(n.id, n.kind, n.subject, n.body, _link(n.link), n.created_at)
              for n in unread(session, user.id, INBOX_LIMIT)]  # fmt: skip
-    return templates.TemplateResponse(request, "sla/notifications.html", {
+    return templates.TemplateResponse(request, "notify/notifications.html", {
         "active": "notifications",
         "notifications": items,
         "flash": pop_flash(request),

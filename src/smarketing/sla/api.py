@@ -8,73 +8,25 @@ in the ``X-CSRF-Token`` header; ``GET /api/v1/me`` returns it. Errors are
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import request_validation_exception_handler
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from smarketing.contacts.domain import can_see_contact
-from smarketing.followup.pages import lead_clocks
-from smarketing.models import Contact, User
-from smarketing.sla.pages import team_key_of, visible_pacing, visible_report, workspace_info
+from smarketing.kit.api import PREFIX
+from smarketing.kit.auth import ApiUser, api_user
+from smarketing.kit.deps import DbSession, Now, csrf_token
+from smarketing.kit.pages import workspace_info
+from smarketing.models import Contact
+from smarketing.sla.pages import team_key_of, visible_pacing, visible_report
 from smarketing.sla.report import Month, ReportError
 from smarketing.sla.report_service import compliance_report, pacing_json
-from smarketing.web.deps import (
-    CsrfError,
-    DbSession,
-    LoginRequired,
-    Now,
-    csrf_token,
-    current_user,
-    require_csrf,
-)
+from smarketing.sla.repository import lead_clocks
 
-__all__ = ["ApiUser", "api_csrf", "api_user", "api_validation_error", "router"]
-
-PREFIX = "/api/v1"
-NOT_LOGGED_IN = "not logged in: log in at /login; the API uses the session cookie"
-
-
-def api_user(request: Request, session: DbSession) -> User:
-    """The logged-in user, or 401 JSON (the pages redirect to the login page instead)."""
-    try:
-        return current_user(request, session)
-    except LoginRequired:
-        raise HTTPException(status_code=401, detail=NOT_LOGGED_IN) from None
-
-
-ApiUser = Annotated[User, Depends(api_user)]
-
-
-async def api_csrf(request: Request) -> None:
-    """A POST needs the session's CSRF token in X-CSRF-Token; else 403 JSON."""
-    try:
-        await require_csrf(request)
-    except CsrfError:
-        raise HTTPException(
-            status_code=403,
-            detail="X-CSRF-Token: missing or wrong; read csrf_token from GET /api/v1/me",
-        ) from None
-
-
-async def api_validation_error(request: Request, exc: Exception) -> Response:
-    """FastAPI's own 422s (malformed JSON, a bad query parameter) as one readable line."""
-    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this type
-    if not request.url.path.startswith(PREFIX + "/"):
-        return await request_validation_exception_handler(request, exc)
-    reasons = []
-    for error in exc.errors():
-        if error.get("type") == "json_invalid":
-            reasons.append(f"body: not valid JSON ({error.get('ctx', {}).get('error', 'invalid')})")
-            continue
-        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
-        reasons.append(f"{where}: {error.get('msg', 'invalid')}")
-    return JSONResponse({"detail": "; ".join(reasons) or "invalid request"}, status_code=422)
-
+__all__ = ["router"]
 
 router = APIRouter(prefix=PREFIX, dependencies=[Depends(api_user)])
 

@@ -8,22 +8,31 @@ what a sales rep may see of a report, the one-shot flash message) live here too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
-from smarketing.i18n import DEFAULT_LOCALE, N_, Np_
+from smarketing.i18n import N_, Np_
 from smarketing.i18n.terms import Phrase
-from smarketing.models import SlaAgreement, Team, User, Workspace
+from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
+from smarketing.kit.pages import (
+    WorkspaceInfo,
+    forbidden_page,
+    page_workspace_info,
+    pop_flash,
+    set_flash,
+    workspace_info,
+)
+from smarketing.kit.templating import (
+    page_text,
+    templates,
+)
+from smarketing.models import SlaAgreement, Team, User
 from smarketing.sla import agreements
 from smarketing.sla.history_rates import measure_rates
 from smarketing.sla.planner import (
@@ -48,37 +57,15 @@ from smarketing.sla.terms import (
     parse_marketing,
     parse_sales,
 )
-from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.templating import (
-    page_text,
-    page_translations,
-    request_locale,
-    templates,
-    term_text,
-)
 
-__all__ = [
-    "PLANNER_ROLES",
-    "WorkspaceInfo",
-    "forbidden_page",
-    "pop_flash",
-    "router",
-    "set_flash",
-    "team_key_of",
-    "visible_pacing",
-    "visible_report",
-    "workspace_info",
-]
+__all__ = ["PLANNER_ROLES", "router", "team_key_of", "visible_pacing", "visible_report"]
 
 #: Roles that may use the planner (it reads funnel history of the whole workspace).
 PLANNER_ROLES = frozenset({"admin", "marketing", "sales_manager"})
-FLASH_KEY = "flash"
-FLASH_MAX = 300
 RATE_FIELDS = {key: key.replace("-", "_") for key in RATE_KEYS}
 STAGE_ROWS = (("customers", "Customers"), ("opportunities", "Opportunities"), ("sqls", "SQLs"),
               ("mqls", "MQLs"), ("leads", "Leads"))  # fmt: skip
 MAX_WINDOW_MONTHS = 120
-NOT_FOR_YOUR_ROLE = N_("Not for your role")
 ADMIN_ONLY_STATUS = N_("Only an admin may change the status of an SLA.")
 PLANNER_ONLY = N_("The planner is for admins, marketing and sales managers.")
 NO_SUCH_SLA = N_("There is no SLA with key “%(key)s”.")
@@ -88,80 +75,6 @@ router = APIRouter(dependencies=[Depends(current_user)])
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-@dataclass(frozen=True)
-class WorkspaceInfo:
-    timezone: str
-    currency: str
-    #: The language money is written in: the page's (`page_workspace_info`).
-    locale: str = DEFAULT_LOCALE
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def money(self, value: Decimal | str | float | int | None) -> str:
-        """An amount in the workspace currency in `locale`: "€1,000.00" in English,
-        "1.000,00 €" in Spanish; "—" for none."""
-        if value is None:
-            return "—"
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        return format_currency(amount, self.currency, locale=self.locale)
-
-    def today(self, now: datetime) -> date:
-        return now.astimezone(self.zone).date()
-
-
-def workspace_info(session: Session) -> WorkspaceInfo:
-    row = session.execute(select(Workspace.timezone, Workspace.currency)).first()
-    if row is None:
-        return WorkspaceInfo("UTC", "EUR")
-    return WorkspaceInfo(row.timezone or "UTC", row.currency or "EUR")
-
-
-def set_flash(
-    request: Request, message: str, /, *, terms: Mapping[str, str] | None = None,
-    **params: str | int,
-) -> None:  # fmt: skip
-    """A one-line message shown once on the next page (post/redirect/get).
-
-    `message` is marked with N_ and has named placeholders filled from `params` and from
-    `terms` (stored product words such as "active" or "no_answer", shown with the `term`
-    vocabulary); it is translated when shown, into the language of the page showing it."""
-    request.session[FLASH_KEY] = {"message": message, "params": params,
-                                  "terms": dict(terms or {})}  # fmt: skip
-
-
-def pop_flash(request: Request) -> str | None:
-    flash = request.session.pop(FLASH_KEY, None)
-    if isinstance(flash, str):  # a cookie from before flashes were translated
-        return flash[:FLASH_MAX]
-    if not isinstance(flash, dict) or not isinstance(flash.get("message"), str):
-        return None
-    params = flash.get("params")
-    values = dict(params) if isinstance(params, dict) else {}
-    terms = flash.get("terms")
-    if isinstance(terms, dict) and terms:
-        translations = page_translations(request)
-        values.update({name: term_text(str(word), translations) for name, word in terms.items()})
-    return page_text(request, flash["message"], **values)[:FLASH_MAX]
-
-
-def forbidden_page(request: Request, message: str, /, **params: str | int) -> Response:
-    """The 403 page; `message` is marked with N_ and shown in the page's language."""
-    return templates.TemplateResponse(request, "error.html", {
-        "title": page_text(request, NOT_FOR_YOUR_ROLE),
-        "message": page_text(request, message, **params),
-    }, status_code=403)  # fmt: skip
-
-
-def page_workspace_info(request: Request, session: Session) -> WorkspaceInfo:
-    """The workspace's time zone and currency, with money shown in the page's language."""
-    return replace(workspace_info(session), locale=request_locale(request))
 
 
 def team_key_of(session: Session, user: User) -> str | None:

@@ -5,7 +5,7 @@ accepts only requests whose `Origin` is on a configured tracking domain (or a su
 of one) and answers them with `Access-Control-Allow-Origin: <that origin>`; any other
 origin gets 403 and nothing is stored. The script posts JSON as `text/plain`, a CORS
 "simple request" with no preflight; `OPTIONS /track` answers a preflight anyway.
-Each client address may post TRACK_PER_ADDRESS times a minute (smarketing.web.ratelimit);
+Each client address may post TRACK_PER_ADDRESS times a minute (smarketing.kit.ratelimit);
 past that the answer is 429 with `Retry-After`, readable by the script through CORS.
 See docs/tracking.md.
 """
@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from smarketing.core.database import transaction
+from smarketing.kit.deps import DbSession, Now, get_workspace
+from smarketing.kit.ratelimit import Refusal, client_address, get_limiter, too_many_requests
 from smarketing.tracking import domain, service
-from smarketing.web.deps import DbSession, Now, get_workspace
-from smarketing.web.ratelimit import Refusal, client_address, get_limiter, too_many_requests
 
 router = APIRouter()
 

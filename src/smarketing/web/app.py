@@ -6,40 +6,36 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smarketing import wiring  # noqa: F401 - registers every quarantine replayer
 from smarketing.accounts import pages as account_pages
 from smarketing.apikeys import pages as apikeys_pages
 from smarketing.campaigns import api as campaigns_api
 from smarketing.contacts import api as contacts_api
 from smarketing.contacts import duplicates_api, duplicates_pages
+from smarketing.contacts import pages as contact_pages
 from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import OpenWorkspace, open_workspace
 from smarketing.deals import api as deals_api
 from smarketing.followup import api as followup_api
-from smarketing.followup import pages as followup_pages
+from smarketing.funnel import pages as funnel_pages
 from smarketing.hooks import api as hooks_api
-from smarketing.i18n import N_
 from smarketing.ingest import api as ingest_api
-from smarketing.ingest import pages as ingest_pages
-from smarketing.ingest import quarantine_api
+from smarketing.kit.errors import install_error_handlers
+from smarketing.kit.ratelimit import RateLimiter
 from smarketing.notify import pages as notify_pages
+from smarketing.quarantine import api as quarantine_api
+from smarketing.quarantine import pages as quarantine_pages
 from smarketing.sla import api as sla_api
 from smarketing.sla import pages as sla_pages
 from smarketing.tracking import api as tracking_api
-from smarketing.web import pages
-from smarketing.web.deps import CsrfError, LoginRequired, login_url
-from smarketing.web.ratelimit import RateLimiter
-from smarketing.web.templating import page_text, templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "smarketing_session"
@@ -49,9 +45,6 @@ API_DESCRIPTION = """The smarketing API. Authenticate with a per-workspace API k
 `Authorization: Bearer smk_...` (an admin creates keys with `smarketing api-keys create`
 or on the API keys page). Read keys may GET; write keys may also create and change.
 Errors are `{"detail": "<reason naming the field>"}`."""
-FORM_EXPIRED = N_("Form expired")
-FORM_EXPIRED_MESSAGE = N_("This form has expired or did not come from this site. Go back, "
-                          "reload the page and try again.")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -83,23 +76,20 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(pages.public_router)
+    app.include_router(account_pages.public_router)
     badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
-    # duplicates_pages before pages: /contacts/duplicates is not a contact's email.
-    for router in (duplicates_pages.router, pages.router, sla_pages.router,
-                   followup_pages.router, notify_pages.router, apikeys_pages.router,
-                   ingest_pages.router, account_pages.router):
+    # duplicates_pages before contact_pages: /contacts/duplicates is not a contact's email.
+    for router in (duplicates_pages.router, funnel_pages.router, contact_pages.router,
+                   sla_pages.router, notify_pages.router, apikeys_pages.router,
+                   quarantine_pages.router, account_pages.router):
         app.include_router(router, dependencies=badge)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
-                   campaigns_api.router, deals_api.router, ingest_api.router,
-                   duplicates_api.router, quarantine_api.router, tracking_api.router,
-                   hooks_api.router):
+                   campaigns_api.router, deals_api.router,
+                   ingest_api.router, duplicates_api.router, quarantine_api.router,
+                   tracking_api.router, hooks_api.router):
         app.include_router(router)
     app.get("/docs", include_in_schema=False)(_api_docs)
-    app.add_exception_handler(RequestValidationError, sla_api.api_validation_error)
-    app.add_exception_handler(LoginRequired, _login_required)
-    app.add_exception_handler(CsrfError, _csrf_failed)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    install_error_handlers(app)
     return app
 
 
@@ -135,28 +125,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-async def _login_required(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LoginRequired)  # noqa: S101 - registered for this type only
-    target = login_url(exc.next_path)
-    response = RedirectResponse(target, status_code=303)
-    if request.headers.get("hx-request"):
-        response.headers["HX-Redirect"] = target
-    return response
-
-
-async def _csrf_failed(request: Request, exc: Exception) -> Response:
-    # The request's transaction is over (rolled back): its user may no longer be read.
-    request.state.user = None
-    return templates.TemplateResponse(request, "error.html", {
-        "title": page_text(request, FORM_EXPIRED),
-        "message": page_text(request, FORM_EXPIRED_MESSAGE),
-    }, status_code=403)  # fmt: skip
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type
-    if exc.status_code == 404 and not request.url.path.startswith("/api/"):
-        return pages.not_found_page(request)
-    return await http_exception_handler(request, exc)

@@ -11,12 +11,17 @@ from fastapi.responses import RedirectResponse
 
 from smarketing.core.errors import NotFoundError, SmarketingError
 from smarketing.i18n import N_
-from smarketing.ingest import quarantine
+from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
+from smarketing.kit.pages import (
+    forbidden_page,
+    not_found_page,
+    pop_flash,
+    set_flash,
+    workspace_info,
+)
+from smarketing.kit.templating import page_text, templates
 from smarketing.models import QuarantineItem, User
-from smarketing.sla.pages import forbidden_page, pop_flash, set_flash, workspace_info
-from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.pages import not_found_page
-from smarketing.web.templating import page_text, templates
+from smarketing.quarantine import service as quarantine
 
 __all__ = ["router"]
 

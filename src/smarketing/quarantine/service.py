@@ -2,15 +2,16 @@
 is replayed (after a fix to the workspace or to the item) or discarded.
 
 Producers call `hold`. Each kind of item has a replayer, registered with
-`register_replayer(kind)`, that applies the item as if it had just arrived and returns a
-one-line result; it raises `ValidationError` (or any `SmarketingError`) when the item is
-still bad. Replayer modules are imported lazily (`REPLAYER_MODULES`) so this module has
-no import cycle with its producers. Nothing here commits.
+`register_replayer(kind)` in the producer's module, that applies the item as if it had
+just arrived and returns a one-line result; it raises `ValidationError` (or any
+`SmarketingError`) when the item is still bad. The producers depend on the quarantine,
+never the reverse: the app's assembly (`smarketing.wiring`, imported by the web app and
+the command line) imports every producer, so every replayer is registered before an
+item is replayed. Nothing here commits.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,16 +28,6 @@ Replayer = Callable[[Session, Any, datetime, str], str]
 """(session, payload as decoded JSON, now, source) -> result line."""
 
 STATUSES = ("open", "replayed", "discarded")
-#: Modules whose import registers replayers.
-REPLAYER_MODULES = (
-    "smarketing.ingest.activities",
-    "smarketing.ingest.contacts_upsert",
-    "smarketing.tracking.service",
-    "smarketing.hooks.service",
-    "smarketing.campaigns.service",
-    "smarketing.deals.service",
-    "smarketing.contacts.companies_api",
-)
 _REPLAYERS: dict[str, Replayer] = {}
 
 
@@ -49,12 +40,6 @@ def register_replayer(kind: str) -> Callable[[Replayer], Replayer]:
 
 
 def _replayer(kind: str) -> Replayer:
-    if kind not in _REPLAYERS:
-        for module in REPLAYER_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError:
-                continue
     if kind not in _REPLAYERS:
         raise ValidationError(f"no replayer for items of kind {kind!r}")
     return _REPLAYERS[kind]

@@ -20,8 +20,8 @@ from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
 from smarketing.core.timeutil import as_utc, format_instant, utcnow
 from smarketing.core.workspace import open_workspace
-from smarketing.ingest import quarantine
 from smarketing.models import QuarantineItem
+from smarketing.quarantine import service as quarantine
 
 __all__ = ["quarantine_app"]
 

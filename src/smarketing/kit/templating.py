@@ -38,10 +38,14 @@ from sqlalchemy.orm import object_session
 
 from smarketing.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, choose_locale, get_translations
 from smarketing.i18n.terms import Phrase, stage_label, term_text
+from smarketing.kit.deps import CSRF_FIELD, csrf_token
 from smarketing.models import Workspace
-from smarketing.web.deps import CSRF_FIELD, csrf_token
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+#: Where templates are found: the kit's own (base.html, error.html), then each domain's
+#: `templates/` folder. Found by path, so the kit imports no domain.
+TEMPLATE_DIRS = [PACKAGE_DIR / "kit" / "templates",
+                 *sorted(p for p in PACKAGE_DIR.glob("*/templates") if p.parent.name != "kit")]
 
 ROLE_LABELS = {
     "admin": N_("Admin"),
@@ -235,7 +239,7 @@ def _month_filter(context: jinja2.runtime.Context, value: str) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIRS),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -1,7 +1,7 @@
-"""The contact page's follow-up part: the lead's SLA clocks and the form to log an attempt.
+"""One contact's page: its story, its SLA clocks and the form to log a follow-up attempt.
 
-Who may log an attempt on a lead: its owner, a sales manager of the owner's team, and
-admins. Marketing never logs attempts. Checked here, on the server.
+Who may log an attempt: smarketing.followup.domain. Access is checked here, on the server:
+a contact the user may not see answers exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -17,114 +17,82 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smarketing.contacts.domain import ContactStory, can_see_contact
-from smarketing.core.errors import TranslatableValidationError, ValidationError
+from smarketing.contacts.domain import (
+    DETAIL_LABELS,
+    TERM_DETAILS,
+    ContactStory,
+    can_see_contact,
+)
+from smarketing.contacts.service import contact_story
+from smarketing.core.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    TranslatableValidationError,
+    ValidationError,
+)
+from smarketing.core.workspace import workspace_settings
+from smarketing.followup.domain import NOTE_MAX, attempt_makers, check_choice, may_log_attempt
 from smarketing.followup.service import log_attempt
 from smarketing.i18n import N_
 from smarketing.interchange.records import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
-from smarketing.models import Contact, SlaAgreement, SlaClock, User
-from smarketing.sla.pages import forbidden_page, pop_flash, set_flash, workspace_info
-from smarketing.web.deps import CurrentUser, DbSession, Now, current_user, require_csrf
-from smarketing.web.templating import page_text
+from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
+from smarketing.kit.pages import forbidden_page, not_found_page, pop_flash, set_flash
+from smarketing.kit.templating import page_text, templates
+from smarketing.lifecycle.domain import funnel_position
+from smarketing.models import Contact, User
+from smarketing.sla.repository import lead_clocks
 
-__all__ = [
-    "AttemptForm",
-    "ClockView",
-    "attempt_makers",
-    "contact_sla_context",
-    "lead_clocks",
-    "may_log_attempt",
-    "router",
-]
+__all__ = ["router"]
 
 OWNER_ONLY = N_("Only the lead's owner, their sales manager or an admin may log an attempt "
                 "on it.")
 NOT_AN_INSTANT = N_("at: %(text)s is not a date and time (write e.g. 2026-05-20T14:30)")
-NOT_A_CHOICE = N_("%(field)s: must be one of %(choices)s; got %(value)s")
 NOTE_TOO_LONG = N_("note: at most %(max)s characters, got %(length)s")
 CHOOSE_MAKER = N_("by: choose one of %(makers)s")
 LOGGED = N_("Attempt logged: %(kind)s.")
 LOGGED_OUTCOME = N_("Attempt logged: %(kind)s, %(outcome)s.")
 LOGGED_FOR = N_("Attempt logged for %(name)s: %(kind)s.")
 LOGGED_FOR_OUTCOME = N_("Attempt logged for %(name)s: %(kind)s, %(outcome)s.")
-#: The order clocks are listed in; their labels are product terms (i18n.terms.TERMS).
-KIND_ORDER = {kind: n for n, kind in enumerate(("first_attempt", "cadence", "decision"))}
-NOTE_MAX = 5000
 
 router = APIRouter(dependencies=[Depends(current_user)])
 
 
-@dataclass(frozen=True)
-class ClockView:
-    """One SLA clock of a lead, as the contact page and the API show it."""
-
-    id: int
-    kind: str
-    owner_email: str
-    owner_name: str
-    sla: str
-    sla_version: int
-    in_pilot: bool
-    started_at: datetime
-    due_at: datetime
-    at_risk_at: datetime | None
-    state: str
-    met_at: datetime | None
-    closed_at: datetime | None
-    closed_reason: str | None
-    attempts_done: int
-    attempts_required: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        def instant(value: datetime | None) -> str | None:
-            return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-        return {
-            "id": self.id, "kind": self.kind, "owner": self.owner_email, "sla": self.sla,
-            "sla_version": self.sla_version, "in_pilot": self.in_pilot,
-            "started_at": instant(self.started_at), "due_at": instant(self.due_at),
-            "at_risk_at": instant(self.at_risk_at), "state": self.state,
-            "met_at": instant(self.met_at), "closed_at": instant(self.closed_at),
-            "closed_reason": self.closed_reason, "attempts_done": self.attempts_done,
-            "attempts_required": self.attempts_required,
-        }  # fmt: skip
+@router.get("/contacts/{email:path}")
+def contact_page(
+    request: Request, email: str, session: DbSession, user: CurrentUser, now: Now
+) -> Response:
+    return render_contact(request, session, user, now, email)
 
 
-def lead_clocks(session: Session, contact_id: int) -> list[ClockView]:
-    """The lead's clocks, newest handoff first, then first attempt, cadence, decision."""
-    rows = session.execute(
-        select(SlaClock, User.email, User.name, SlaAgreement.key, SlaAgreement.version)
-        .join(User, User.id == SlaClock.owner_id)
-        .join(SlaAgreement, SlaAgreement.id == SlaClock.sla_id)
-        .where(SlaClock.contact_id == contact_id)
-    ).all()  # fmt: skip
-    views = [ClockView(c.id, c.kind, email, name, key, version, c.in_pilot, c.started_at,
-                       c.due_at, c.at_risk_at, c.state, c.met_at, c.closed_at, c.closed_reason,
-                       c.attempts_done, c.attempts_required)
-             for c, email, name, key, version in rows]  # fmt: skip
-    views.sort(key=lambda v: (-v.started_at.timestamp(), KIND_ORDER.get(v.kind, 9), v.id))
-    return views
-
-
-def may_log_attempt(user: User, owner: User | None) -> bool:
-    """The lead's owner, a sales manager of the owner's team, or an admin."""
-    if user.role == "admin":
-        return True
-    if owner is None:
-        return False
-    if user.role == "sales_rep":
-        return owner.id == user.id
-    if user.role == "sales_manager":
-        return user.team_id is not None and user.team_id == owner.team_id
-    return False
-
-
-def attempt_makers(user: User, owner: User | None) -> list[User]:
-    """Who the attempt may be recorded for: a rep logs their own; a manager or admin the
-    owner's (only the owner's attempts count for the SLA) or their own."""
-    if user.role == "sales_rep" or owner is None or owner.id == user.id:
-        return [user]
-    return [owner, user]
+def render_contact(
+    request: Request,
+    session: Session,
+    user: User,
+    now: datetime,
+    email: str,
+    *,
+    attempt_form: AttemptForm | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The contact page; the attempt form comes back filled in, with its error, on 422."""
+    try:
+        story = contact_story(session, email, now, viewer=user)
+    except (NotFoundError, PermissionDeniedError):
+        # A contact the user may not see looks exactly like one that does not exist.
+        return not_found_page(request)
+    timezone = workspace_settings(session).timezone
+    owner = session.get(User, story.owner_id) if story.owner_id else None
+    return templates.TemplateResponse(request, "contact.html", {
+        "story": story,
+        "owner": owner,
+        "became": sorted(story.became_at.items(), key=lambda item: funnel_position(item[0])),
+        "viewer_team": _team_of(user.role),
+        "detail_labels": DETAIL_LABELS,
+        "term_details": TERM_DETAILS,
+        "zone": ZoneInfo(timezone),
+        "timezone": timezone,
+        **contact_sla_context(request, session, story, user, attempt_form),
+    }, status_code=status_code)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -167,12 +135,6 @@ def parse_local_instant(text: str, zone: ZoneInfo) -> datetime:
     return value
 
 
-def check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise TranslatableValidationError(NOT_A_CHOICE, field=field, choices=", ".join(choices),
-                                          value=repr(value))  # fmt: skip
-
-
 @router.post("/contacts/{email:path}/attempts", dependencies=[Depends(require_csrf)])
 def log_attempt_submit(
     request: Request,
@@ -186,8 +148,6 @@ def log_attempt_submit(
     at: Annotated[str, Form()] = "",
     by: Annotated[str, Form()] = "",
 ) -> Response:
-    from smarketing.web.pages import not_found_page, render_contact  # web.pages imports us
-
     contact = session.execute(
         select(Contact).where(Contact.email == email.strip().lower())
     ).scalar_one_or_none()  # fmt: skip
@@ -206,7 +166,7 @@ def log_attempt_submit(
             raise TranslatableValidationError(NOTE_TOO_LONG, max=NOTE_MAX, length=len(note))
         if form.by not in makers:
             raise TranslatableValidationError(CHOOSE_MAKER, makers=", ".join(makers))
-        when = parse_local_instant(at, workspace_info(session).zone) if at.strip() else now
+        when = parse_local_instant(at, workspace_settings(session).zone) if at.strip() else now
         with session.begin_nested():  # a rejected attempt leaves nothing behind
             log_attempt(session, contact=contact.email, by=form.by, kind=kind, at=when,
                         now=now, outcome=outcome or None,
@@ -229,3 +189,11 @@ def _error_text(request: Request, error: ValidationError) -> str:
     if isinstance(error, TranslatableValidationError):
         return page_text(request, error.message, **error.params)
     return str(error)
+
+
+def _team_of(role: str) -> str | None:
+    if role == "marketing":
+        return "marketing"
+    if role in ("sales_rep", "sales_manager"):
+        return "sales"
+    return None

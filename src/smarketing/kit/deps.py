@@ -14,7 +14,6 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from smarketing.contacts.domain import FULL_VIEW_ROLES
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import User
@@ -94,12 +93,6 @@ def current_user(request: Request, session: DbSession) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def visible_owner_id(user: User) -> int | None:
-    """The owner a user's views are limited to: None (everything) for the roles that see
-    every contact, the user's own id for sales reps."""
-    return None if user.role in FULL_VIEW_ROLES else user.id
 
 
 def _requested_path(request: Request) -> str | None:

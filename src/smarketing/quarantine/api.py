@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from smarketing.apikeys.auth import ReadKey, WriteKey
 from smarketing.core.errors import NotFoundError, SmarketingError
-from smarketing.ingest import quarantine
+from smarketing.kit.auth import ReadKey, WriteKey
+from smarketing.kit.deps import DbSession, Now
 from smarketing.models import QuarantineItem
-from smarketing.web.deps import DbSession, Now
+from smarketing.quarantine import service as quarantine
 
 __all__ = ["router"]
 

@@ -1,4 +1,7 @@
-"""The web edge of API keys: the FastAPI dependencies `ReadKey` and `WriteKey`.
+"""Who is calling the API: an API key (`ReadKey`, `WriteKey`) or the logged-in session
+cookie (`ApiUser`, with `api_csrf` for POSTs; 401 JSON, never a redirect).
+
+API keys:
 
 A client sends its key as ``Authorization: Bearer smk_...`` (or ``X-API-Key``).
 A key found valid is remembered by this process for `CACHE_SECONDS`, so a busy client
@@ -19,11 +22,19 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from smarketing.apikeys.domain import allows, hash_key
-from smarketing.apikeys.service import KeyRefused, authenticate, needs_last_used_update
+from smarketing.auth.keys import allows, hash_key
+from smarketing.auth.service import KeyRefused, authenticate_key, needs_last_used_update
 from smarketing.core.database import transaction
-from smarketing.models import ApiKey
-from smarketing.web.deps import get_now, get_workspace
+from smarketing.kit.deps import (
+    CsrfError,
+    DbSession,
+    LoginRequired,
+    current_user,
+    get_now,
+    get_workspace,
+    require_csrf,
+)
+from smarketing.models import ApiKey, User
 
 CACHE_SECONDS = 10.0
 _CACHE_MAX = 1000
@@ -96,7 +107,7 @@ def _look_up(request: Request, plaintext: str) -> ApiPrincipal:
     sessions = get_workspace(request).sessions
     try:
         with transaction(sessions, read_only=True) as session:
-            key = authenticate(session, plaintext)
+            key = authenticate_key(session, plaintext)
             principal = ApiPrincipal(key.id, key.prefix, key.name, key.scope)
             stale = needs_last_used_update(key, now)
     except KeyRefused as exc:
@@ -128,3 +139,28 @@ async def write_key(request: Request) -> ApiPrincipal:
 
 ReadKey = Annotated[ApiPrincipal, Depends(read_key)]
 WriteKey = Annotated[ApiPrincipal, Depends(write_key)]
+
+
+NOT_LOGGED_IN = "not logged in: log in at /login; the API uses the session cookie"
+
+
+def api_user(request: Request, session: DbSession) -> User:
+    """The logged-in user, or 401 JSON (the pages redirect to the login page instead)."""
+    try:
+        return current_user(request, session)
+    except LoginRequired:
+        raise HTTPException(status_code=401, detail=NOT_LOGGED_IN) from None
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+
+
+async def api_csrf(request: Request) -> None:
+    """A POST needs the session's CSRF token in X-CSRF-Token; else 403 JSON."""
+    try:
+        await require_csrf(request)
+    except CsrfError:
+        raise HTTPException(
+            status_code=403,
+            detail="X-CSRF-Token: missing or wrong; read csrf_token from GET /api/v1/me",
+        ) from None

@@ -1,0 +1,1 @@
+"""The quarantine: rejected input kept as received, with its reason, until replayed or discarded."""
