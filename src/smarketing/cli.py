@@ -7,10 +7,11 @@ import typer
 from smarketing.contacts.cli import contacts_app
 from smarketing.core.database import transaction
 from smarketing.core.timeutil import utcnow
-from smarketing.core.workspace import ensure_workspace_row, open_workspace
+from smarketing.core.workspace import open_workspace
 from smarketing.funnel.cli import funnel_command
 from smarketing.interchange.cli import export_command, import_command
 from smarketing.sla.agreements import ensure_template
+from smarketing.workspace.repository import ensure_workspace_row
 
 app = typer.Typer(
     name="smarketing",

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from smarketing.accounts.pages import BAD_LOGIN
 from smarketing.auth.service import set_passwords
 from smarketing.core.database import transaction
 from smarketing.core.settings import Settings
 from smarketing.core.workspace import open_workspace
 from smarketing.interchange.service import import_records
 from smarketing.web.app import create_app
-from smarketing.accounts.pages import BAD_LOGIN
 from tests.browser.conftest import serve_in_thread
 
 pytestmark = pytest.mark.browser

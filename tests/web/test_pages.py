@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from smarketing.accounts.pages import BAD_LOGIN
 from smarketing.auth.service import set_password
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.web.app import SESSION_COOKIE, create_app
-from smarketing.accounts.pages import BAD_LOGIN
 from tests.web.support import PASSWORD, contact_url, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)

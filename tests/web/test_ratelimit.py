@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from limits.storage import RedisStorage
-from smarketing.accounts.pages import BAD_LOGIN
 from sqlalchemy import func, select
 
+from smarketing.accounts.pages import BAD_LOGIN
 from smarketing.core.database import transaction
 from smarketing.core.settings import Settings
 from smarketing.core.workspace import OpenWorkspace

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from smarketing.campaigns import repository as repo
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.core.workspace import workspace_settings
 from smarketing.interchange import records as r
 from smarketing.interchange.service import apply_record
 from smarketing.kit.api import check_body, day, money
 from smarketing.models import Campaign, CostEntry, ProductLine
 from smarketing.quarantine.service import register_replayer
+from smarketing.workspace.repository import workspace_settings
 
 CAMPAIGN_FIELDS = ("key", "name", "channel", "product_line", "cost", "currency", "starts_on",
                    "ends_on", "utm_source", "utm_medium", "utm_campaign")  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -14,7 +12,7 @@ from smarketing.core.database import transaction
 from smarketing.core.errors import NotFoundError
 from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import open_workspace
-from smarketing.funnel.service import workspace_timezone
+from smarketing.workspace.repository import workspace_settings
 
 contacts_app = typer.Typer(help="Look up contacts and their story.", no_args_is_help=True)
 
@@ -30,7 +28,7 @@ def show(email: str = typer.Argument(..., help="The contact's email address.")) 
         except NotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(3) from None
-        zone = ZoneInfo(workspace_timezone(session))
+        zone = workspace_settings(session).zone
     console = Console()
     local = lambda at: at.astimezone(zone).strftime("%Y-%m-%d %H:%M")  # noqa: E731
     console.print(f"[bold]{story.name}[/bold] <{story.email}>")

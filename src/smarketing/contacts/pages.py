@@ -30,7 +30,6 @@ from smarketing.core.errors import (
     TranslatableValidationError,
     ValidationError,
 )
-from smarketing.core.workspace import workspace_settings
 from smarketing.followup.domain import NOTE_MAX, attempt_makers, check_choice, may_log_attempt
 from smarketing.followup.service import log_attempt
 from smarketing.i18n import N_
@@ -41,6 +40,7 @@ from smarketing.kit.templating import page_text, templates
 from smarketing.lifecycle.domain import funnel_position
 from smarketing.models import Contact, User
 from smarketing.sla.repository import lead_clocks
+from smarketing.workspace.repository import workspace_settings
 
 __all__ = ["router"]
 

@@ -80,3 +80,8 @@ def get_settings() -> Settings:
 def public_url() -> str | None:
     """SMARKETING_PUBLIC_URL (environment or .env), without a trailing slash; or None."""
     return get_settings().public_url
+
+
+def server_url(host: str, port: int) -> str:
+    """The address a server listening on `host` and `port` is reached at."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from smarketing.contacts.domain import visible_owner_id
 from smarketing.contacts.listing import recently_changed
-from smarketing.core.workspace import workspace_settings
 from smarketing.funnel.domain import month_bounds
 from smarketing.funnel.service import funnel
 from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user
 from smarketing.kit.templating import templates
+from smarketing.workspace.repository import workspace_settings
 
 __all__ = ["router"]
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from smarketing.core.cli_output import fail
 from smarketing.core.database import transaction
 from smarketing.core.errors import SmarketingError
-from smarketing.core.settings import get_settings, public_url
+from smarketing.core.settings import get_settings, public_url, server_url
 from smarketing.core.timeutil import format_instant, utcnow
 from smarketing.core.workspace import open_workspace
 from smarketing.hooks import service
@@ -44,8 +44,6 @@ def _when(value: datetime | None) -> str:
 
 def hook_url(key: str) -> str:
     """The URL senders post to: SMARKETING_PUBLIC_URL, else the server's own address."""
-    from smarketing.web.server import server_url
-
     settings = get_settings()
     return f"{public_url() or server_url(settings.host, settings.port)}/hooks/{key}"
 

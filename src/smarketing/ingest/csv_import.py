@@ -12,7 +12,6 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -33,7 +32,8 @@ from smarketing.ingest.csv_presets import (
 from smarketing.interchange.importer import Importer, RejectedLine
 from smarketing.interchange.records import normalize_email
 from smarketing.interchange.repository import Missing
-from smarketing.models import Activity, Campaign, Company, Contact, User, Workspace
+from smarketing.models import Activity, Campaign, Company, Contact, User
+from smarketing.workspace.repository import workspace_settings
 
 SNIFF_BYTES = 64 * 1024
 DEFAULT_ENCODING = "utf-8-sig"
@@ -144,12 +144,7 @@ class _RawLines:
 
 
 def workspace_zone(session: Session) -> tzinfo:
-    name = session.execute(select(Workspace.timezone)).scalar_one_or_none()
-    if not name:
-        from smarketing.core.settings import get_settings
-
-        name = get_settings().timezone
-    return ZoneInfo(name)
+    return workspace_settings(session).zone
 
 
 def check_capture(session: Session, capture: Capture | None) -> Capture | None:

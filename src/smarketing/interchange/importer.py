@@ -46,6 +46,7 @@ from smarketing.models import (
     SlaAgreement,
     Workspace,
 )
+from smarketing.workspace.repository import workspace_settings
 
 CHECKPOINT_EVERY = 2000
 
@@ -182,8 +183,7 @@ class Importer:
         self.on_line = on_line
 
     def _workspace_currency(self) -> str:
-        found = self.session.execute(select(Workspace.currency)).scalar_one_or_none()
-        return found or "EUR"
+        return workspace_settings(self.session).currency
 
     # -- driving -----------------------------------------------------------------------
 

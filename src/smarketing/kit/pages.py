@@ -13,7 +13,6 @@ from babel.numbers import format_currency
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
-from smarketing.core.workspace import workspace_settings
 from smarketing.i18n import DEFAULT_LOCALE, N_
 from smarketing.kit.templating import (
     page_text,
@@ -22,6 +21,7 @@ from smarketing.kit.templating import (
     templates,
     term_text,
 )
+from smarketing.workspace.repository import workspace_settings
 
 FLASH_KEY = "flash"
 FLASH_MAX = 300

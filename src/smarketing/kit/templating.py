@@ -32,14 +32,13 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import object_session
 
 from smarketing.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, choose_locale, get_translations
 from smarketing.i18n.terms import Phrase, stage_label, term_text
 from smarketing.kit.deps import CSRF_FIELD, csrf_token
-from smarketing.models import Workspace
+from smarketing.workspace.repository import workspace_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 #: Where templates are found: the kit's own (base.html, error.html), then each domain's
@@ -118,7 +117,7 @@ def _workspace_locale(request: Request, user: Any) -> str | None:
     if session is not None:
         try:
             with session.no_autoflush:  # a page shown before its handler's flush is unchanged
-                locale = session.execute(select(Workspace.locale)).scalar_one_or_none()
+                locale = workspace_settings(session).locale
         except SQLAlchemyError:
             locale = None
         if locale:

@@ -17,9 +17,9 @@ from smarketing.models import (
     NotificationTarget,
     Team,
     User,
-    Workspace,
 )
 from smarketing.notify.domain import PENDING, SENDING, SENT, Failure
+from smarketing.workspace.repository import workspace_settings
 
 Delivery = NotificationDelivery
 Target = NotificationTarget
@@ -47,9 +47,8 @@ def users_by_id(session: Session, user_ids: Iterable[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def workspace_locale(session: Session) -> str | None:
-    """The workspace row's locale (None before the row exists)."""
-    return session.execute(select(Workspace.locale)).scalar_one_or_none()
+def workspace_locale(session: Session) -> str:
+    return workspace_settings(session).locale
 
 
 def user_by_email(session: Session, email: str) -> User | None:

@@ -17,7 +17,6 @@ import apprise
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
-from smarketing.core.settings import get_settings
 from smarketing.i18n import choose_locale, get_translations
 from smarketing.i18n.terms import Phrase
 from smarketing.models import Notification, NotificationTarget
@@ -131,8 +130,7 @@ def _phrases(*texts: str | Phrase) -> bool:
 
 
 def _workspace_locale(session: Session) -> str:
-    """The workspace row's locale; before the row exists, the configured one."""
-    return repo.workspace_locale(session) or get_settings().locale
+    return repo.workspace_locale(session)
 
 
 def _written(text: str | Phrase, locale: str) -> str:

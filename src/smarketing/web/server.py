@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarketing.core.database import transaction
-from smarketing.core.settings import get_settings
-from smarketing.core.workspace import ensure_workspace_row, open_workspace
+from smarketing.core.settings import get_settings, server_url
+from smarketing.core.workspace import open_workspace
 from smarketing.demo.constants import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from smarketing.models import User
 from smarketing.web.app import create_app
+from smarketing.workspace.repository import ensure_workspace_row
 
 DEFAULT_SECRET = "dev-only-change-me"  # noqa: S105 - the settings' placeholder, to warn about
 
@@ -26,10 +27,6 @@ def demo_logins(session: Session) -> list[tuple[str, str, str]]:
         .order_by(User.role, User.email)
     )  # fmt: skip
     return [(email, name, role) for email, name, role in rows]
-
-
-def server_url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def serve_command(
