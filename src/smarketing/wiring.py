@@ -5,11 +5,12 @@ Imported by the two tops of the app, the web app (smarketing.web.app) and the co
 line (smarketing.cli); no domain imports it.
 """
 
+from smarketing.activities import service as activities
 from smarketing.campaigns import service as campaigns_service
 from smarketing.contacts import companies_api
 from smarketing.deals import service as deals_service
 from smarketing.hooks import service as hooks_service
-from smarketing.ingest import activities, contacts_upsert
+from smarketing.ingest import contacts_upsert
 from smarketing.tracking import service as tracking_service
 
 #: The modules whose import registers a replayer, named so the imports above are used.

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from smarketing.deals.service import DEAL_FIELDS
-from smarketing.interchange.messages import name_the_field
 from smarketing.kit.api import money
+from smarketing.records.messages import name_the_field
 
 COMPANY_FIELDS = ("domain", "name", "country", "industry", "employees", "owner")
 

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
+from smarketing.activities.service import ingest_activities
 from smarketing.cli import app
 from smarketing.core.database import transaction
 from smarketing.core.settings import get_settings
 from smarketing.core.workspace import OpenWorkspace
-from smarketing.ingest.activities import ingest_activities
 from smarketing.interchange.service import import_records
 from smarketing.models import QuarantineItem
 from tests.web.support import PASSWORD, csrf_from, seeded_workspace

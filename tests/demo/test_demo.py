@@ -21,8 +21,8 @@ from smarketing.demo.cli import demo_command
 from smarketing.demo.constants import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from smarketing.demo.generator import CALENDARS, demo_logins, generate
 from smarketing.demo.service import build_demo, counts_by_type
-from smarketing.interchange.records import CHANNELS, parse_record
 from smarketing.models import Contact, Deal, Decision, SlaClock
+from smarketing.records.schema import CHANNELS, parse_record
 from smarketing.sla.calendar import business_time_between, calendar_from_json
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)

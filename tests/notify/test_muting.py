@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarketing.accounts.service import set_preferences, user_by_email
+from smarketing.activities.service import ingest_activities
 from smarketing.core.errors import ValidationError
-from smarketing.ingest.activities import ingest_activities
 from smarketing.interchange.service import import_records
 from smarketing.models import Notification, NotificationDelivery, User
 from smarketing.notify import service

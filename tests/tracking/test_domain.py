@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smarketing.interchange.records import CHANNELS
+from smarketing.records.schema import CHANNELS
 from smarketing.tracking import domain
 from smarketing.tracking.domain import (
     DEFAULT_RULES,

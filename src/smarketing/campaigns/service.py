@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from smarketing.campaigns import repository as repo
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.interchange import records as r
 from smarketing.interchange.service import apply_record
 from smarketing.kit.api import check_body, day, money
 from smarketing.models import Campaign, CostEntry, ProductLine
 from smarketing.quarantine.service import register_replayer
+from smarketing.records import schema as r
 from smarketing.workspace.repository import workspace_settings
 
 CAMPAIGN_FIELDS = ("key", "name", "channel", "product_line", "cost", "currency", "starts_on",

@@ -20,11 +20,9 @@ from sqlalchemy.orm import Session
 
 from smarketing.contacts.companies_api import companies_router
 from smarketing.contacts.repository import names
-from smarketing.contacts.service import contact_story
+from smarketing.contacts.story import contact_story
 from smarketing.core.errors import ValidationError
 from smarketing.ingest.contacts_upsert import CONTACT_FIELDS, UpsertResult, upsert_contact
-from smarketing.interchange.messages import name_the_field
-from smarketing.interchange.records import normalize_email
 from smarketing.kit.api import (
     PREFIX,
     READ_ERRORS,
@@ -55,6 +53,8 @@ from smarketing.models import (
     User,
 )
 from smarketing.quarantine.http import rejected
+from smarketing.records.messages import name_the_field
+from smarketing.records.schema import normalize_email
 
 __all__ = ["router"]
 

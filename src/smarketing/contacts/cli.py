@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smarketing.contacts.domain import describe_duration
-from smarketing.contacts.service import contact_story
+from smarketing.contacts.story import contact_story
 from smarketing.core.database import transaction
 from smarketing.core.errors import NotFoundError
 from smarketing.core.timeutil import utcnow

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.interchange import records as r
 from smarketing.interchange.service import apply_record
 from smarketing.kit.api import (
     READ_ERRORS,
@@ -37,6 +36,7 @@ from smarketing.models import (
 )
 from smarketing.quarantine.http import rejected
 from smarketing.quarantine.service import register_replayer
+from smarketing.records import schema as r
 
 COMPANY_FIELDS = ("domain", "name", "country", "industry", "employees", "owner")
 #: The largest value of an integer column (company ids, employees).

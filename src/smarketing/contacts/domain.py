@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+
+import phonenumbers
 
 from smarketing.i18n.catalogs import N_
 from smarketing.i18n.terms import Phrase
@@ -120,3 +122,77 @@ def describe_duration(delta: timedelta) -> str:
     if seconds >= 3600:
         return f"{seconds // 3600}h {(seconds % 3600) // 60}m"
     return f"{seconds // 60}m"
+
+
+# --------------------------------------------------------------------------- touches
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One marketing touch of a contact: when, through which channel and campaign."""
+
+    contact_id: int
+    at: datetime
+    channel: str | None
+    campaign_id: int | None
+
+
+@dataclass(frozen=True)
+class TouchState:
+    """What a contact keeps of its touches: the first (its channel and campaign) and the
+    last (when, channel, campaign)."""
+
+    first_channel: str | None = None
+    first_campaign_id: int | None = None
+    last_at: datetime | None = None
+    last_channel: str | None = None
+    last_campaign_id: int | None = None
+
+
+def touched(state: TouchState, touches: list[Touch]) -> TouchState:
+    """The touch rule, for one contact: the last touch moves forward to a touch at the
+    same instant or later (of several, the latest; at one instant, the one given last);
+    the first touch is filled once, by the earliest new touch that has a channel (at one
+    instant, the one given first), and never changes afterwards.
+
+    The repository applies the same rule to many contacts at once in SQL
+    (`contacts.repository.record_touches`, given `touch_candidates`)."""
+    latest, earliest = touch_candidates(touches)
+    result = state
+    for candidate in latest.values():
+        if result.last_at is None or candidate.at >= result.last_at:
+            result = replace(result, last_at=candidate.at, last_channel=candidate.channel,
+                             last_campaign_id=candidate.campaign_id)  # fmt: skip
+    for candidate in earliest.values():
+        if result.first_channel is None:
+            result = replace(result, first_channel=candidate.channel,
+                             first_campaign_id=candidate.campaign_id)  # fmt: skip
+    return result
+
+
+def touch_candidates(touches: list[Touch]) -> tuple[dict[int, Touch], dict[int, Touch]]:
+    """Per contact, the touch that may become its last touch (the latest; at one instant
+    the one given last) and the one that may become its first touch (the earliest with a
+    channel; at one instant the one given first)."""
+    latest: dict[int, Touch] = {}
+    earliest: dict[int, Touch] = {}
+    for touch in touches:
+        contact_id = touch.contact_id
+        if contact_id not in latest or touch.at >= latest[contact_id].at:
+            latest[contact_id] = touch
+        if touch.channel and (contact_id not in earliest or touch.at < earliest[contact_id].at):
+            earliest[contact_id] = touch
+    return latest, earliest
+
+
+def normalize_phone(phone: str | None, country: str | None) -> str | None:
+    """E.164 when the number parses (with the contact's country as region), else as given."""
+    if not phone:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, (country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return phone.strip()
+    if not phonenumbers.is_valid_number(parsed):
+        return phone.strip()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

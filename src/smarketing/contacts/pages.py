@@ -23,7 +23,7 @@ from smarketing.contacts.domain import (
     ContactStory,
     can_see_contact,
 )
-from smarketing.contacts.service import contact_story
+from smarketing.contacts.story import contact_story
 from smarketing.core.errors import (
     NotFoundError,
     PermissionDeniedError,
@@ -33,12 +33,12 @@ from smarketing.core.errors import (
 from smarketing.followup.domain import NOTE_MAX, attempt_makers, check_choice, may_log_attempt
 from smarketing.followup.service import log_attempt
 from smarketing.i18n import N_
-from smarketing.interchange.records import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
 from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
 from smarketing.kit.pages import forbidden_page, not_found_page, pop_flash, set_flash
 from smarketing.kit.templating import page_text, templates
 from smarketing.lifecycle.domain import funnel_position
 from smarketing.models import Contact, User
+from smarketing.records.schema import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
 from smarketing.sla.repository import lead_clocks
 from smarketing.workspace.repository import workspace_settings
 

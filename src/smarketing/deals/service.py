@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from smarketing.contacts.repository import names
 from smarketing.ingest.contacts_upsert import survivor_email
-from smarketing.interchange import records as r
-from smarketing.interchange.records import normalize_email
 from smarketing.interchange.service import apply_record
 from smarketing.kit.api import check_body, instant, money
 from smarketing.models import Contact, Deal, ProductLine, User
 from smarketing.quarantine.service import register_replayer
+from smarketing.records import schema as r
+from smarketing.records.schema import normalize_email
 
 DEAL_FIELDS = ("id", "contact", "amount", "status", "created_at", "name", "currency",
                "product_line", "closed_at", "owner", "lost_reason")  # fmt: skip

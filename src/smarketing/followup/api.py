@@ -14,11 +14,11 @@ from smarketing.core.errors import ValidationError
 from smarketing.core.timeutil import parse_instant
 from smarketing.followup.domain import NOTE_MAX, check_choice, may_log_attempt
 from smarketing.followup.service import log_attempt
-from smarketing.interchange.records import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
 from smarketing.kit.api import PREFIX
 from smarketing.kit.auth import ApiUser, api_csrf, api_user
 from smarketing.kit.deps import DbSession, Now
 from smarketing.models import Contact, User
+from smarketing.records.schema import ATTEMPT_KINDS, ATTEMPT_OUTCOMES
 
 __all__ = ["router"]
 

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from smarketing.activities.service import ingest_activities
 from smarketing.core.errors import ConflictError, NotFoundError, SmarketingError, ValidationError
 from smarketing.hooks import repository
 from smarketing.hooks.domain import (
@@ -39,11 +40,10 @@ from smarketing.hooks.domain import (
     stage_update,
     verify,
 )
-from smarketing.ingest.activities import ingest_activities
 from smarketing.ingest.contacts_upsert import survivor_email, upsert_contact
-from smarketing.interchange.records import normalize_email
 from smarketing.models import WebhookRequest, WebhookSource
 from smarketing.quarantine.service import hold, register_replayer
+from smarketing.records.schema import normalize_email
 
 logger = logging.getLogger("smarketing.hooks")
 MIN_SECRET_CHARS = 16

@@ -24,13 +24,13 @@ from smarketing.contacts.ownership import assign_owner
 from smarketing.core.errors import ValidationError, json_type
 from smarketing.core.timeutil import format_instant
 from smarketing.interchange.importer import Importer, RejectedLine, normalize_phone
-from smarketing.interchange.messages import name_the_field
-from smarketing.interchange.records import CHANNELS, normalize_email
 from smarketing.interchange.repository import Missing
 from smarketing.lifecycle import service as lifecycle
 from smarketing.lifecycle.domain import ALL_STAGES
 from smarketing.models import Contact, MergedContact
 from smarketing.quarantine.service import register_replayer
+from smarketing.records.messages import name_the_field
+from smarketing.records.schema import CHANNELS, normalize_email
 
 CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "job_title", "company",
                   "country", "persona", "owner", "lifecycle_stage", "product_line",

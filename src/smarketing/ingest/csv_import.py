@@ -30,9 +30,9 @@ from smarketing.ingest.csv_presets import (
     with_date_order,
 )
 from smarketing.interchange.importer import Importer, RejectedLine
-from smarketing.interchange.records import normalize_email
 from smarketing.interchange.repository import Missing
 from smarketing.models import Activity, Campaign, Company, Contact, User
+from smarketing.records.schema import normalize_email
 from smarketing.workspace.repository import workspace_settings
 
 SNIFF_BYTES = 64 * 1024

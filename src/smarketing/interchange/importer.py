@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from smarketing.contacts.merge import filled_values
 from smarketing.contacts.ownership import assign_owner
 from smarketing.core.errors import ValidationError
-from smarketing.interchange import records as r
 from smarketing.interchange.repository import (
     Keys,
     Missing,
@@ -46,6 +45,7 @@ from smarketing.models import (
     SlaAgreement,
     Workspace,
 )
+from smarketing.records import schema as r
 from smarketing.workspace.repository import workspace_settings
 
 CHECKPOINT_EVERY = 2000

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from smarketing.core.errors import ValidationError
 from smarketing.core.timeutil import utcnow
-from smarketing.interchange import records as r
 from smarketing.interchange.exporter import Exporter
 from smarketing.interchange.importer import (
     Importer,
@@ -23,7 +22,8 @@ from smarketing.interchange.importer import (
     rejects_path_for,
     write_rejects,
 )
-from smarketing.interchange.messages import name_the_field
+from smarketing.records import schema as r
+from smarketing.records.messages import name_the_field
 
 
 def import_file(

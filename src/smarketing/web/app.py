@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarketing import wiring  # noqa: F401 - registers every quarantine replayer
 from smarketing.accounts import pages as account_pages
+from smarketing.activities import api as activities_api
 from smarketing.apikeys import pages as apikeys_pages
 from smarketing.campaigns import api as campaigns_api
 from smarketing.contacts import api as contacts_api
@@ -27,7 +28,6 @@ from smarketing.deals import api as deals_api
 from smarketing.followup import api as followup_api
 from smarketing.funnel import pages as funnel_pages
 from smarketing.hooks import api as hooks_api
-from smarketing.ingest import api as ingest_api
 from smarketing.kit.errors import install_error_handlers
 from smarketing.kit.ratelimit import RateLimiter
 from smarketing.notify import pages as notify_pages
@@ -85,7 +85,7 @@ def create_app(
         app.include_router(router, dependencies=badge)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
                    campaigns_api.router, deals_api.router,
-                   ingest_api.router, duplicates_api.router, quarantine_api.router,
+                   activities_api.router, duplicates_api.router, quarantine_api.router,
                    tracking_api.router, hooks_api.router):
         app.include_router(router)
     app.get("/docs", include_in_schema=False)(_api_docs)

@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from smarketing.activities.service import ItemResult, check_activities, store_activities
 from smarketing.core.database import transaction, writer_turn
-from smarketing.ingest.activities import ItemResult, check_activities, store_activities
 
 log = logging.getLogger("smarketing.ingest")
 GROUP_MAX = 1000

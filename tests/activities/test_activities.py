@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smarketing.activities.service import ingest_activities
 from smarketing.core.database import make_engine, make_session_factory, transaction
 from smarketing.core.errors import ValidationError
-from smarketing.ingest.activities import ingest_activities
 from smarketing.interchange.service import import_records
 from smarketing.models import Activity, Contact, LifecycleChange, MergedContact, QuarantineItem
 from smarketing.quarantine import service as quarantine
@@ -217,7 +217,7 @@ def test_stored_rows_read_back_exactly(workspace: Session) -> None:
 def test_timeline_shows_the_campaign_channel_of_an_activity_without_one(
     workspace: Session,
 ) -> None:
-    from smarketing.contacts.service import contact_story
+    from smarketing.contacts.story import contact_story
 
     ingest_activities(workspace, [{"id": "t1", "email": "ana@studio.example",
                                    "kind": "email_click", "campaign": "spring-webinar"}],

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from smarketing.activities.api import BATCH_MAX_BYTES, BATCH_MAX_ITEMS
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
-from smarketing.ingest.api import BATCH_MAX_BYTES, BATCH_MAX_ITEMS
 from smarketing.models import Activity, QuarantineItem
 from smarketing.web.app import create_app
 from tests.api_support import auth, make_api_key

@@ -20,14 +20,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from smarketing.core.database import transaction, writer_turn
-from smarketing.core.errors import json_type
-from smarketing.ingest.activities import (
+from smarketing.activities.service import (
     ActivityIn,
     check_activities,
     store_activities,
 )
-from smarketing.ingest.writer import ActivityWriter
+from smarketing.activities.writer import ActivityWriter
+from smarketing.core.database import transaction, writer_turn
+from smarketing.core.errors import json_type
 from smarketing.kit.auth import WriteKey
 from smarketing.kit.deps import get_now, get_workspace
 

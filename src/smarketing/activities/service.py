@@ -30,13 +30,13 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from smarketing.activities.lead_alerts import ALERT_KINDS, Acted, alert_owners
+from smarketing.core import driver_sql as activity_store
 from smarketing.core.errors import ValidationError, json_type
-from smarketing.ingest import activity_store
 from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
-from smarketing.ingest.lead_alerts import ALERT_KINDS, Acted, alert_owners
-from smarketing.interchange.records import ACTIVITY_KINDS, CHANNELS, normalize_email
 from smarketing.models import Activity, Campaign, Contact, MergedContact
 from smarketing.quarantine.service import hold, register_replayer
+from smarketing.records.schema import ACTIVITY_KINDS, CHANNELS, normalize_email
 
 #: Kinds that make an unknown person a lead; any other kind makes a subscriber.
 LEAD_KINDS = frozenset({"form_submit", "content_download", "event_attended", "chat",
