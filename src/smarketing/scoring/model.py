@@ -264,7 +264,7 @@ def _flat(value: Any, prefix: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         return {prefix: value}
     flat: dict[str, Any] = {}
-    for key in sorted(value):
+    for key in value:  # the document's field order
         flat.update(_flat(value[key], f"{prefix}.{key}" if prefix else key))
     return flat
 
