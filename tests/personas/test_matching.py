@@ -57,7 +57,7 @@ GOLDEN = [
 
 @pytest.mark.parametrize(("title", "industry", "employees", "lines", "expected", "words"), GOLDEN)
 def test_golden_matches(title: str | None, industry: str | None, employees: int | None,
-                        lines: set[str], expected: str | None, words: list[str]) -> None:  # fmt: skip
+                        lines: set[str], expected: str | None, words: list[str]) -> None:
     profile = ContactProfile(job_title=title, industry=industry, employees=employees,
                              product_lines=frozenset(lines))  # fmt: skip
     match = match_persona(PERSONAS, profile)

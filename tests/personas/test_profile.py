@@ -121,7 +121,8 @@ BAD = [
      "criteria.properties[0]: gt: value must be a number, got 'a'"),
     ({"properties": [{"property": "x", "op": "one_of", "value": []}]},
      "criteria.properties[0]: one_of: value must be a non-empty array"),
-    ({"properties": [{"property": "x", "op": "like"}]}, "criteria.properties[0].op: Input should be"),
+    ({"properties": [{"property": "x", "op": "like"}]},
+     "criteria.properties[0].op: Input should be"),
     ({"job_title": ["gerente"]}, "criteria.job_title: unknown key (a typo?)"),
     ({"min_matched": 0}, "criteria.min_matched: Input should be greater than or equal to 1"),
 ]  # fmt: skip

@@ -70,7 +70,8 @@ def test_export_is_canonical_and_stable() -> None:
     assert dump_model(load_model(text)) == text
     # whole numbers stay whole, defaults are left out, a lone string became a list
     data = json.loads(dump_model(make_model(half_life_days=30.0, description="")))
-    assert data["half_life_days"] == 30 and isinstance(data["half_life_days"], int)
+    assert data["half_life_days"] == 30
+    assert isinstance(data["half_life_days"], int)
     assert "description" not in data
     assert json.loads(text)["engagement_rules"][0] == {
         "cap_per_day": 10, "id": "visit", "points": 4, "when": {"kinds": ["page_view"]}}
@@ -89,7 +90,8 @@ def test_keys_in_any_order_give_the_same_bytes() -> None:
        caps=st.lists(st.none() | st.integers(1, 500), min_size=5, max_size=5))  # fmt: skip
 def test_round_trip_is_byte_identical(points: list[int], half_life: float | None,
                                       caps: list[int | None]) -> None:  # fmt: skip
-    rules = [{"id": f"r{i}", "points": p, "when": {"kinds": ["chat"]}} for i, p in enumerate(points)]
+    rules = [{"id": f"r{i}", "points": p, "when": {"kinds": ["chat"]}}
+             for i, p in enumerate(points)]  # fmt: skip
     for rule, cap in zip(rules, caps, strict=False):
         if cap is not None:
             rule["cap_per_day"] = cap

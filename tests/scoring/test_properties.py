@@ -219,10 +219,10 @@ def test_any_arrival_order_gives_the_same_net_points(doc: dict[str, Any],
         ledger += scorer.update(profile, ledger, shuffled[i::batches], now).entries
     full = scorer.rescore(profile, events, now)
     expected, fit, engagement = oracle(doc, profile, events, now)
-    assert net(ledger) == net(full.entries) == {
-        k: v for k, v in _sum_rows(expected).items()}  # fmt: skip
+    assert net(ledger) == net(full.entries) == _sum_rows(expected)
     score = scorer.score(ledger, now)
-    assert abs(score.fit - fit) <= 1e-9 and abs(score.engagement - engagement) <= 1e-9
+    assert abs(score.fit - fit) <= 1e-9
+    assert abs(score.engagement - engagement) <= 1e-9
     assert scorer.update(profile, ledger, events, now).entries == ()  # a replay adds nothing
 
 
