@@ -35,13 +35,34 @@ KEYWORDS = [
 
 @pytest.mark.parametrize(("title", "keyword", "found"), KEYWORDS)
 def test_keyword_in_title(title: str, keyword: str, found: bool) -> None:
+    assert (first_keyword((keyword,), title) == keyword) is found
     assert parse_keyword(keyword).found_in(title_words(title)) is found
 
 
-def test_first_keyword_in_list_order() -> None:
-    keywords = ("titolare", "responsabile*", "responsabile showroom")
+def test_first_keyword_leftmost_then_in_list_order() -> None:
+    keywords = ("titolare", "showroom", "responsabile*", "responsabile showroom")
     assert first_keyword(keywords, "Responsabile showroom") == "responsabile*"
+    assert first_keyword(keywords, "Showroom, titolare") == "showroom"
     assert first_keyword(keywords, "Commessa") is None
+
+
+WORDS = st.sampled_from(["de", "cocinas", "disenador", "diseñadora", "jefe", "jefa", "compras",
+                         "d'interni", "Sócio-gerente", "gerente", "a", "ab", "abc"])
+KEYWORD_WORDS = st.sampled_from(["de", "cocinas", "diseñador*", "jef*", "compras", "d", "gerente",
+                                 "socio", "a*", "ab", "*"])
+
+
+@given(st.lists(WORDS, max_size=6).map(" ".join),
+       st.lists(st.lists(KEYWORD_WORDS, min_size=1, max_size=3).map(" ".join), min_size=1,
+                max_size=4))  # fmt: skip
+def test_the_keyword_regex_agrees_with_word_by_word_matching(title: str,
+                                                             keywords: list[str]) -> None:
+    keywords = [k for k in keywords if k.strip("* ")]
+    words = title_words(title)
+    expected = [k for k in keywords if parse_keyword(k).found_in(words)]
+    found = first_keyword(tuple(keywords), title)
+    assert (found is None) == (not expected)
+    assert found is None or found in expected
 
 
 @given(st.text(min_size=1, max_size=30))

@@ -21,6 +21,7 @@ strings on the contact's side). A list-valued property satisfies `equals`, `one_
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ class Check:
 # ---------------------------------------------------------------------------- text
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, accents stripped, spaces collapsed: for comparing values."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -133,13 +135,33 @@ def title_words(title: str) -> tuple[str, ...]:
     return tuple(normalize_name(title).split())
 
 
+@lru_cache(maxsize=65536)
+def normalized_title(title: str) -> str:
+    return normalize_name(title)
+
+
+def _keyword_regex(keyword: Keyword) -> str:
+    return " ".join(re.escape(word) + (r"\w*" if prefix else "") for word, prefix in keyword.words)
+
+
+@lru_cache(maxsize=1024)
+def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a list of keywords over a normalized title; group k<i> is keyword i."""
+    alternatives = "|".join(
+        f"(?P<k{i}>{_keyword_regex(parse_keyword(k))})" for i, k in enumerate(keywords)
+    )
+    return re.compile(rf"(?<!\S)(?:{alternatives})(?!\S)")
+
+
 def first_keyword(keywords: tuple[str, ...], title: str) -> str | None:
-    """The first keyword found in `title`, or None."""
-    words = title_words(title)
-    for keyword in keywords:
-        if parse_keyword(keyword).found_in(words):
-            return keyword
-    return None
+    """The keyword found first in `title` (leftmost; at the same place, the first listed),
+    or None."""
+    if not keywords:
+        return None
+    match = keyword_pattern(keywords).search(normalized_title(title))
+    if match is None or match.lastgroup is None:
+        return None
+    return keywords[int(match.lastgroup[1:])]
 
 
 # ---------------------------------------------------------------------------- documents
@@ -355,9 +377,27 @@ class ProfileCriteria(Document):
         found.extend(condition.check(profile) for condition in self.properties)
         return found
 
+    def holds(self, profile: ContactProfile) -> bool:
+        """Whether every criterion given is matched (unknown data does not match): what
+        `checks` says, without building the facts."""
+        title, country = profile.job_title, profile.country
+        if self.job_titles and (not title or first_keyword(self.job_titles, title) is None):
+            return False
+        size = profile.employees
+        if self.employees is not None and (size is None or not self.employees.holds(size)):
+            return False
+        industry = profile.industry
+        if self.industries and (not industry or fold(industry) not in _folded(self.industries)):
+            return False
+        if self.countries and (not country or country.upper() not in self.countries):
+            return False
+        if self.product_lines and profile.product_lines.isdisjoint(self.product_lines):
+            return False
+        return all(c.check(profile).outcome == "matched" for c in self.properties)
+
     def _job_title(self, profile: ContactProfile) -> Check:
         title = profile.job_title
-        if not title or not title_words(title):
+        if not title or not normalized_title(title):
             return Check("job title", "unknown", "no job title")
         keyword = first_keyword(self.job_titles, title)
         if keyword is None:
@@ -379,6 +419,11 @@ class ProfileCriteria(Document):
             return Check("product interest", "matched", f"product interest {', '.join(shared)}")
         have = ", ".join(sorted(profile.product_lines))
         return Check("product interest", "missed", f"product interest {have}, not wanted")
+
+
+@lru_cache(maxsize=1024)
+def _folded(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fold(v) for v in values)
 
 
 def _outcome(held: bool) -> Outcome:

@@ -251,6 +251,17 @@ def _domain_pattern(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(_glob_pattern([*patterns, *(f"*.{p}" for p in patterns)]), re.IGNORECASE)
 
 
+def fit_holds(when: FitConditions, profile: ContactProfile, emails: EmailKinds) -> bool:
+    """Whether every condition of a fit rule matches (fast: no facts)."""
+    if when.personas and profile.persona not in when.personas:
+        return False
+    if when.email_kinds:
+        domain = profile.email_domain
+        if not domain or emails.kind(domain) not in when.email_kinds:
+            return False
+    return when.holds(profile)
+
+
 def fit_facts(when: FitConditions, profile: ContactProfile, emails: EmailKinds) -> (
     tuple[bool, str]
 ):
@@ -332,6 +343,14 @@ class Scorer:
         age = (now - entry.at).total_seconds()
         return entry.points * math.pow(2.0, -age / self.half_life)
 
+    def decayed(self, engagement: float, since: datetime, now: datetime) -> float:
+        """An engagement score computed at `since`, as it stands at `now` when no entry is
+        dated between: every entry decays by the same factor, so a stored score can be
+        brought up to date without reading its ledger."""
+        if self.half_life is None or now <= since:
+            return engagement
+        return engagement * math.pow(2.0, -(now - since).total_seconds() / self.half_life)
+
     def explain(self, ledger: Iterable[LedgerEntry], now: datetime) -> Explanation:
         """Every entry that counts at `now` with its value; the values add up to the score."""
         counted = [e for e in ledger if e.at <= now]
@@ -352,9 +371,10 @@ class Scorer:
                 have[entry.rule_id] = have.get(entry.rule_id, 0) + entry.points
         changes = []
         for rule in self.fit_rules:
-            held, facts = fit_facts(rule.when, profile, self.emails)
+            held = fit_holds(rule.when, profile, self.emails)
             delta = (rule.points if held else 0) - have.get(rule.id, 0)
             if delta:
+                facts = fit_facts(rule.when, profile, self.emails)[1]
                 fact = facts if held else f"no longer matches: {facts}"
                 changes.append(LedgerEntry(rule.id, delta, now, None, fact))
         return changes
@@ -386,6 +406,10 @@ class Scorer:
         if rule.cap_per_day is None and rule.cap_total is None:
             return [LedgerEntry(rule.id, rule.points, e.at, e.id) for e in events]
         old = _net_by_activity(rule.id, ledger)
+        if not old:  # nothing to re-share: the new activities take the caps in order
+            shares = self.allocate(rule, [e.at for e in events])
+            return [LedgerEntry(rule.id, share.points, e.at, e.id, note=share.note)
+                    for e, share in zip(events, shares, strict=True)]  # fmt: skip
         fresh = {e.id for e in events}
         merged = sorted([(at, key) for key, (at, _) in old.items()]
                         + [(e.at, e.id) for e in events])  # fmt: skip
