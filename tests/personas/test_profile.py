@@ -163,3 +163,33 @@ def test_criteria_must_be_an_object() -> None:
 
 def test_a_lone_string_reads_as_a_list() -> None:
     assert parse_criteria({"job_titles": "gerente"}).job_titles == ("gerente",)
+
+
+CRITERIA = st.fixed_dictionaries({}, optional={
+    "job_titles": st.lists(st.sampled_from(["gerente", "diretor*", "socio gerente", "titolare"]),
+                           min_size=1, max_size=3),
+    "employees": st.sampled_from([{"min": 10}, {"max": 50}, {"min": 5, "max": 500}]),
+    "industries": st.lists(st.sampled_from(["Hospitality", "kitchen retail"]), min_size=1),
+    "countries": st.lists(st.sampled_from(["ES", "pt", "IT"]), min_size=1, max_size=2),
+    "product_lines": st.lists(st.sampled_from(["kitchens", "office"]), min_size=1),
+    "properties": st.lists(st.sampled_from([
+        {"property": "city", "op": "equals", "value": "Lisboa"},
+        {"property": "rooms", "op": "gt", "value": 100},
+        {"property": "vip", "op": "exists"}]), max_size=2),
+})  # fmt: skip
+PROFILES = st.builds(
+    ContactProfile,
+    job_title=st.sampled_from([None, "", "Gerente", "Sócio-gerente", "Diretora geral", "Chef"]),
+    country=st.sampled_from([None, "ES", "pt", "FR"]),
+    industry=st.sampled_from([None, "Kitchen Retail", "Hospitality", "Banking"]),
+    employees=st.sampled_from([None, 3, 40, 900]),
+    product_lines=st.sampled_from([frozenset(), frozenset({"kitchens"}), frozenset({"hotel"})]),
+    properties=st.sampled_from([{}, {"city": "lisboa", "rooms": 120, "vip": True},
+                                {"city": "Porto", "rooms": "80"}]),
+)  # fmt: skip
+
+
+@given(CRITERIA, PROFILES)
+def test_holds_says_what_the_checks_say(data: dict[str, Any], profile: ContactProfile) -> None:
+    criteria = parse_criteria(data)
+    assert criteria.holds(profile) == all(c.outcome == "matched" for c in criteria.checks(profile))
