@@ -1,0 +1,1 @@
+"""Routing: who gets a new MQL (rules, pools, weighted round robin) and why."""
