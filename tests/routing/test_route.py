@@ -211,6 +211,18 @@ def test_nobody_available_means_no_owner_by_default_and_says_why() -> None:
     assert routed.state == RoutingState()
 
 
+def test_members_skipped_for_the_same_reason_are_named_together() -> None:
+    reps = directory(rep("ana@x", name="Ana Ruiz", away=AWAY_THIS_WEEK),
+                     rep("pablo@x", name="Pablo Herrera", away=AWAY_THIS_WEEK))  # fmt: skip
+
+    routed = decide(LeadProfile("l@x", **SPAIN), reps=reps)
+
+    assert "Skipped: Ana Ruiz, Pablo Herrera (out of office until 2026-06-05)." in (
+        routed.decision.reason
+    )
+    assert len(routed.decision.skipped) == 2
+
+
 def test_nobody_available_least_loaded_ignores_availability_and_capacity() -> None:
     reps = directory(rep("ana@x", away=AWAY_THIS_WEEK), rep("pablo@x", away=AWAY_THIS_WEEK))
 

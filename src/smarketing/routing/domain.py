@@ -317,7 +317,7 @@ class _Context:
         self.window = timedelta(seconds=int(hours * 3600))
         self.hours = hours
         self._deadlines: dict[int, datetime] = {}
-        self._availability: dict[str, Availability] = {}
+        self._availability: dict[tuple[int, int, tuple[OutOfOffice, ...]], Availability] = {}
         self.deadline: datetime | None = None
 
     def label(self, email: str) -> str:
@@ -325,7 +325,10 @@ class _Context:
         return rep.label if rep is not None else email
 
     def available(self, rep: Rep) -> Availability:
-        cached = self._availability.get(rep.email)
+        # Reps on the same calendar with the same days off have the same answer: most
+        # of a pool shares one or two calendars, so this is a handful of walks, not ten.
+        key = (id(rep.calendar), id(self.sla.calendar or rep.calendar), rep.out_of_office)
+        cached = self._availability.get(key)
         if cached is None:
             cal = self.sla.calendar or rep.calendar
             deadline = self._deadlines.get(id(cal))
@@ -334,7 +337,7 @@ class _Context:
                 self._deadlines[id(cal)] = deadline
             self.deadline = self.deadline or deadline
             cached = check_availability(rep.calendar, rep.out_of_office, self.now, deadline)
-            self._availability[rep.email] = cached
+            self._availability[key] = cached
         return cached
 
     def unavailable_text(self, state: Availability) -> str:
@@ -414,7 +417,12 @@ def _try_pool(ctx: _Context, pool: Pool, state: RoutingState, rng: random.Random
 
 
 def _skipped_text(ctx: _Context, skipped: tuple[Skip, ...]) -> str:
-    return "; ".join(f"{ctx.label(s.user)} ({s.detail})" for s in skipped)
+    """``Ana (out of office until ...); Pablo, Marta (at capacity ...)``: members with the
+    same detail are named together, in pool order."""
+    groups: dict[str, list[str]] = {}
+    for skip in skipped:
+        groups.setdefault(skip.detail, []).append(ctx.label(skip.user))
+    return "; ".join(f"{_listing(names)} ({detail})" for detail, names in groups.items())
 
 
 def _tie_text(ctx: _Context, tied: tuple[str, ...]) -> str:
