@@ -283,6 +283,18 @@ def test_the_users_weight_applies_when_the_member_sets_none() -> None:
     assert (owners.count("ana@x"), owners.count("pablo@x")) == (6, 2)
 
 
+def test_a_user_weight_of_0_takes_no_leads_unless_the_member_sets_a_weight() -> None:
+    reps = directory(rep("ana@x", weight=0), rep("pablo@x"))
+    doc = document()
+
+    routed = decide(LeadProfile("l@x", **SPAIN), doc, reps=reps)
+
+    assert routed.decision.owner == "pablo@x"
+    assert [(s.user, s.why) for s in routed.decision.skipped] == [("ana@x", "zero_weight")]
+    doc["pools"]["iberia"]["members"] = [{"user": "ana@x", "weight": 5}]
+    assert decide(LeadProfile("l@x", **SPAIN), doc, reps=reps).decision.owner == "ana@x"
+
+
 def test_a_tie_is_drawn_at_random_and_said() -> None:
     routed = decide(LeadProfile("l@x", **SPAIN))  # equal weights, fresh state: a tie
 

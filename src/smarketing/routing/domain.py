@@ -60,7 +60,7 @@ __all__ = [
 
 Via = Literal["company_owner", "captured_by", "rule", "fallback_pool", "none"]
 Method = Literal["owner", "round_robin", "least_loaded"]
-SkipReason = Literal["inactive", "at_capacity", "out_of_office", "outside_hours"]
+SkipReason = Literal["inactive", "zero_weight", "at_capacity", "out_of_office", "outside_hours"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -115,9 +115,10 @@ class Rep:
     """A user who can receive leads, as routing needs them.
 
     ``calendar``: their working hours (the user's calendar, else the team's, else the
-    workspace's); ``weight``: the user's routing weight (None: 1, unless the pool member
-    sets one); ``out_of_office``: ``(first, last)`` date ranges, both included;
-    ``active``: False for a user who must not receive leads (deactivated, wrong role).
+    workspace's); ``weight``: the user's routing weight (None: 1; 0: no leads from pools
+    unless the pool member sets a weight); ``out_of_office``: ``(first, last)`` date
+    ranges, both included; ``active``: False for a user who must not receive leads
+    (deactivated, wrong role).
     """
 
     email: str
@@ -372,9 +373,10 @@ def _natural_owner(
 
 
 def _weight(rep: Rep, member_weight: int | None) -> int:
+    """The member's weight, else the user's (0: no leads from pools), else 1."""
     if member_weight is not None:
         return member_weight
-    return rep.weight if rep.weight is not None and rep.weight > 0 else 1
+    return 1 if rep.weight is None else max(rep.weight, 0)
 
 
 @dataclass(frozen=True)
@@ -396,6 +398,9 @@ def _try_pool(ctx: _Context, pool: Pool, state: RoutingState, rng: random.Random
             skipped.append(Skip(member.user, "inactive", "not an active user who can take leads"))
             continue
         weight = _weight(rep, member.weight)
+        if weight == 0:
+            skipped.append(Skip(member.user, "zero_weight", "routing weight 0"))
+            continue
         members.append((rep.email, weight))
         active.append(rep.email)
         capacity = member.capacity
