@@ -35,13 +35,12 @@ Unavailable = Literal["out_of_office", "outside_hours"]
 
 @dataclass(frozen=True)
 class Availability:
-    """``available``; ``first_chance``: the first instant the rep can work on the lead
-    (None when not before the deadline); ``why``: why not; ``away_until``: the last day
-    of the out-of-office range that blocks them, when that is the reason."""
+    """``available``; ``deadline``: the first-attempt deadline it was checked against;
+    ``why``: why not; ``away_until``: the last day of the out-of-office range that blocks
+    them, when that is the reason."""
 
     available: bool
     deadline: datetime
-    first_chance: datetime | None = None
     why: Unavailable | None = None
     away_until: date | None = None
 
@@ -63,22 +62,28 @@ def check_availability(
     out_of_office: Sequence[OutOfOffice],
     now: datetime,
     deadline: datetime,
+    deadline_calendar: BusinessCalendar | None = None,
 ) -> Availability:
     """Whether a rep working on ``cal`` and away on ``out_of_office`` can act in
-    ``[now, deadline)``."""
+    ``[now, deadline)``. ``deadline_calendar``: the calendar the deadline was computed on,
+    if known; when it is the rep's own and no day off is in the way, the answer is yes
+    without walking the calendar (the deadline is business time after ``now`` on it)."""
     zone = cal.zone
+    first_day = now.astimezone(zone).date()
+    last_day = deadline.astimezone(zone).date()
+    in_the_way = [(a, b) for a, b in out_of_office if a <= last_day and b >= first_day]
+    if not in_the_way and deadline > now and (
+        deadline_calendar is cal or deadline_calendar == cal
+    ):
+        return Availability(True, deadline)
     blocking: OutOfOffice | None = None
     for start, _end in open_windows(cal, now, deadline):
-        away = _away(out_of_office, start.astimezone(zone).date()) if out_of_office else None
+        away = _away(in_the_way, start.astimezone(zone).date()) if in_the_way else None
         if away is None:
-            return Availability(True, deadline, first_chance=start)
+            return Availability(True, deadline)
         blocking = blocking or away
-    if blocking is None and out_of_office:
-        first_day = now.astimezone(zone).date()
-        last_day = deadline.astimezone(zone).date()
-        blocking = next(
-            ((a, b) for a, b in out_of_office if a <= last_day and b >= first_day), None
-        )
+    if blocking is None and in_the_way:
+        blocking = in_the_way[0]
     if blocking is not None:
         return Availability(False, deadline, why="out_of_office", away_until=blocking[1])
     return Availability(False, deadline, why="outside_hours")

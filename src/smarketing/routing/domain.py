@@ -63,6 +63,7 @@ Method = Literal["owner", "round_robin", "least_loaded"]
 SkipReason = Literal["inactive", "zero_weight", "at_capacity", "out_of_office", "outside_hours"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_ONE_DAY = timedelta(days=1)
 
 
 def _empty() -> Mapping[str, Any]:
@@ -326,18 +327,23 @@ class _Context:
         return rep.label if rep is not None else email
 
     def available(self, rep: Rep) -> Availability:
-        # Reps on the same calendar with the same days off have the same answer: most
-        # of a pool shares one or two calendars, so this is a handful of walks, not ten.
-        key = (id(rep.calendar), id(self.sla.calendar or rep.calendar), rep.out_of_office)
+        # Reps on the same calendar with no day off in the way have the same answer: most
+        # of a pool shares one or two calendars, so this is a walk or two, not ten.
+        cal = self.sla.calendar or rep.calendar
+        deadline = self._deadlines.get(id(cal))
+        if deadline is None:
+            deadline = first_attempt_deadline(cal, self.now, self.window)
+            self._deadlines[id(cal)] = deadline
+            self.deadline = self.deadline or deadline
+        away = rep.out_of_office
+        if away:
+            first_day = self.now.date() - _ONE_DAY  # any time zone's local date is near
+            last_day = deadline.date() + _ONE_DAY
+            away = tuple((a, b) for a, b in away if a <= last_day and b >= first_day)
+        key = (id(rep.calendar), id(cal), away)
         cached = self._availability.get(key)
         if cached is None:
-            cal = self.sla.calendar or rep.calendar
-            deadline = self._deadlines.get(id(cal))
-            if deadline is None:
-                deadline = first_attempt_deadline(cal, self.now, self.window)
-                self._deadlines[id(cal)] = deadline
-            self.deadline = self.deadline or deadline
-            cached = check_availability(rep.calendar, rep.out_of_office, self.now, deadline)
+            cached = check_availability(rep.calendar, away, self.now, deadline, cal)
             self._availability[key] = cached
         return cached
 
