@@ -7,8 +7,8 @@ persona, company size, contact properties, channel) over 10 pools of 10 reps eac
 8-business-hour SLA window on the Madrid calendar and a monthly capacity. Leads arrive
 every 30 seconds around the clock for 35 days (nights, weekends and holidays included);
 10% have a company owner, 5% were captured by a rep, and about a tenth of the rest match
-no rule (all 20 tested, then the fallback pool). The round-robin state is carried from call to call, as the
-caller would store it.
+no rule (all 20 tested, then the fallback pool). The round-robin state is carried from
+call to call, as the caller would store it.
 
 Usage: .venv/bin/python benchmarks/routing.py [--decisions 100000] [--repeat 3]
 Prints p50, p99 and max per run and the median of the runs: wall-clock latency (what a
