@@ -277,3 +277,26 @@ def test_a_returning_rep_gets_no_more_than_its_weight_in_the_first_cycle(
         got += pick.chosen == "r0"
 
     assert got <= weights[0]
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    # docs/routing.md, "Checking a decision by hand": Ana 2, Pablo 1, Marta 1; Marta away
+    # for leads 3 to 5; the tie at lead 2 drawn as Pablo.
+    members = [("ana", 2), ("pablo", 1), ("marta", 1)]
+    table = [  # available, after step 1 (present only), owner, counters after
+        ("APM", (2, 1, 1), "ana", (-2, 1, 1)),
+        ("APM", (0, 2, 2), "pablo", (0, -2, 2)),
+        ("AP", (2, -1), "ana", (0, 0, 0)),
+        ("AP", (2, 1), "ana", (-1, 1, 0)),
+        ("AP", (1, 2), "pablo", (1, -1, 0)),
+        ("APM", (3, 0, 1), "ana", (-1, 0, 1)),
+        ("APM", (1, 1, 2), "marta", (1, 1, -2)),
+    ]
+    counters: dict[str, int] = {}
+    for letters, earned, owner, after in table:
+        present = {name for name, _ in members if name[0].upper() in letters}
+        pick = smooth_weighted_pick(members, present, counters, FixedDraw(0.0))
+        counters = dict(pick.counters)
+        assert tuple(pick.earned.values()) == earned
+        assert pick.chosen == owner
+        assert tuple(counters[name] for name, _ in members) == after
