@@ -24,7 +24,8 @@ run: install
 	$(BIN)/smarketing serve
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	PYTHONPATH=scripts $(BIN)/lint-imports
 	$(BIN)/mypy
 
 test: install

@@ -8,11 +8,11 @@ line (smarketing.cli); no domain imports it.
 from smarketing.activities import service as activities
 from smarketing.campaigns import service as campaigns_service
 from smarketing.contacts import companies_api
+from smarketing.contacts import service as contacts_service
 from smarketing.deals import service as deals_service
 from smarketing.hooks import service as hooks_service
-from smarketing.ingest import contacts_upsert
 from smarketing.tracking import service as tracking_service
 
 #: The modules whose import registers a replayer, named so the imports above are used.
-REPLAYER_MODULES = (activities, contacts_upsert, tracking_service, hooks_service,
+REPLAYER_MODULES = (activities, contacts_service, tracking_service, hooks_service,
                     campaigns_service, deals_service, companies_api)

@@ -7,12 +7,15 @@ transaction:
 - gives every item an id: its own `id`, else the request's Idempotency-Key (``key`` for
   a single item, ``key:index`` in a batch); an item with neither is rejected;
 - finds each contact by email or id (an address or id merged into another contact
-  reaches the survivor); an unknown email creates the contact, as a `lead` after a
-  form, download, event, chat or meeting, else as a `subscriber`;
-- stores new activities once: a known id with the same contact, kind and time is a
-  duplicate (acknowledged, nothing written); the same id with other facts is rejected;
+  reaches the survivor); the unknown emails of a batch create their contacts together,
+  as a `lead` after a form, download, event, chat or meeting, else as a `subscriber`;
+- stores new activities once: a resend of a known id is a duplicate (acknowledged,
+  nothing written), anything else under a known id is rejected (activities.domain);
 - moves each contact's last touch forward and fills an empty first touch;
 - tells the owner of a lead who just acted (`lead_alerts`).
+
+`import_activities` stores interchange `activity` records through the same
+`record_activities`, without creating contacts or alerting anyone (history).
 
 Activity ids are the table's primary key, so they are remembered for as long as the
 activity exists (well beyond the 30 days the API promises). Never commits.
@@ -20,48 +23,36 @@ activity exists (well beyond the 30 days the API promises). Never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smarketing.activities import repository as repo
+from smarketing.activities.domain import (
+    ActivityIn,
+    Facts,
+    same_activity,
+    stage_for_new_contact,
+)
 from smarketing.activities.lead_alerts import ALERT_KINDS, Acted, alert_owners
-from smarketing.core import driver_sql as activity_store
+from smarketing.contacts import repository as contacts_repo
+from smarketing.contacts.domain import ContactIn, Touch
+from smarketing.contacts.service import record_touches, upsert_contacts
 from smarketing.core.errors import ValidationError, json_type
-from smarketing.ingest.contacts_upsert import describe, survivor_email, upsert_contact
-from smarketing.models import Activity, Campaign, Contact, MergedContact
+from smarketing.core.rows import chunks
+from smarketing.core.timeutil import years_after
+from smarketing.models import Campaign
 from smarketing.quarantine.service import hold, register_replayer
-from smarketing.records.schema import ACTIVITY_KINDS, CHANNELS, normalize_email
-
-#: Kinds that make an unknown person a lead; any other kind makes a subscriber.
-LEAD_KINDS = frozenset({"form_submit", "content_download", "event_attended", "chat",
-                        "meeting_booked"})  # fmt: skip
-URL_MAX = 8192
-CONTENT_MAX = 65536
-_IN_CHUNK = 500  # ids per IN (...) query: well under every database's parameter limit
-
-
-class ActivityIn(BaseModel):
-    """One activity as the API receives it. `email` or `contact_id` names the person."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
-    contact_id: int | None = None
-    kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
-    at: datetime | None = None
-    channel: Literal[CHANNELS] | None = None  # type: ignore[valid-type]
-    campaign: Annotated[str, Field(max_length=100)] | None = None
-    url: Annotated[str, Field(max_length=URL_MAX)] | None = None
-    content: Annotated[str, Field(max_length=CONTENT_MAX)] | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
-
+from smarketing.records import schema as r
+from smarketing.records.messages import describe
+from smarketing.records.schema import normalize_email
+from smarketing.workspace.keys import Keys, Missing
 
 _ADAPTER = TypeAdapter(ActivityIn)
 _TEXT_FIELDS = ("id", "email", "campaign", "url", "content")
@@ -106,6 +97,114 @@ class BatchResult:
 
 
 @dataclass
+class NewActivity:
+    """An activity ready to store: its contact and campaign resolved."""
+
+    id: str
+    contact_id: int
+    kind: str
+    at: datetime
+    channel: str | None
+    campaign_id: int | None
+    url: str | None = None
+    content: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    #: The touch's channel: its own, else its campaign's.
+    touch_channel: str | None = None
+    #: False when it came without `at` and is dated on arrival (activities.domain).
+    at_given: bool = True
+
+    @property
+    def facts(self) -> Facts:
+        return Facts(self.contact_id, self.kind, self.at)
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.id, self.contact_id, self.kind, self.at, self.channel, self.campaign_id,
+                self.url, self.content, self.properties)  # fmt: skip
+
+
+CREATED, DUPLICATE, CLASH = "created", "duplicate", "clash"
+
+
+def record_activities(session: Session, activities: Sequence[NewActivity]) -> list[str]:
+    """Store new activities once and touch their contacts; one status per activity:
+    created, duplicate (a resend, nothing written) or clash (another activity under a
+    known id, nothing written).
+
+    The insert itself says which ids were new (a known id is skipped by the database and
+    not returned), so the common case, all new, costs no lookup before it. Only the ids
+    it skipped are read back, to tell a resend from a clash."""
+    first: dict[str, NewActivity] = {}
+    for activity in activities:
+        first.setdefault(activity.id, activity)
+    inserted = repo.insert_activities(session.connection(),
+                                      [a.row() for a in first.values()])  # fmt: skip
+    stored = {activity_id: a.facts for activity_id, a in first.items()}
+    stored.update(_stored_facts(session, [i for i in first if i not in inserted]))
+    statuses: list[str] = []
+    created: list[NewActivity] = []
+    for activity in activities:
+        if activity.id in inserted and first[activity.id] is activity:
+            created.append(activity)
+            statuses.append(CREATED)
+        elif same_activity(stored[activity.id], activity.facts, sent_with_time=activity.at_given):
+            statuses.append(DUPLICATE)
+        else:
+            statuses.append(CLASH)
+    record_touches(session, [Touch(a.contact_id, a.at, a.touch_channel, a.campaign_id)
+                             for a in created])  # fmt: skip
+    return statuses
+
+
+def _stored_facts(session: Session, ids: list[str]) -> dict[str, Facts]:
+    stored = repo.stored_facts(session, ids)
+    missing = set(ids) - stored.keys()
+    if missing:  # skipped as known, yet not there: the transaction must not commit
+        raise RuntimeError(f"activities {sorted(missing)[:3]} were neither stored nor found")
+    return stored
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def import_activities(
+    session: Session, keys: Keys, records: Sequence[r.ActivityRecord]
+) -> list[str | ValidationError]:
+    """Store interchange activity records (history: no contact is created, nobody is
+    alerted); one outcome per record: created, unchanged (the same activity again) or
+    the ValidationError refusing it."""
+    contacts = contacts_repo.resolve_emails(session, {record.contact for record in records})
+    outcomes: dict[int, str | ValidationError] = {}
+    ready: list[tuple[int, NewActivity]] = []
+    for index, record in enumerate(records):
+        try:
+            ready.append((index, _imported(keys, contacts, record)))
+        except Missing as exc:
+            outcomes[index] = exc
+    statuses = record_activities(session, [activity for _, activity in ready])
+    for (index, activity), status in zip(ready, statuses, strict=True):
+        if status == CLASH:
+            outcomes[index] = ValidationError(
+                f"activity id {activity.id!r} is already recorded with another contact, "
+                "kind or time")  # fmt: skip
+        else:
+            outcomes[index] = "created" if status == CREATED else "unchanged"
+    return [outcomes[index] for index in range(len(records))]
+
+
+def _imported(keys: Keys, contacts: dict[str, int], record: r.ActivityRecord) -> NewActivity:
+    if record.contact not in contacts:
+        raise Missing(f"unknown contact {record.contact!r}: define it on an earlier line")
+    campaign_id = keys.campaigns.get(record.campaign)
+    return NewActivity(record.id, contacts[record.contact], record.kind, record.at,
+                       record.channel, campaign_id, record.url, record.content,
+                       record.properties, keys.channel_of(record.channel, campaign_id))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- live sources
+
+
+@dataclass
 class _Valid:
     """An item that passed validation, with its references resolved as far as known."""
 
@@ -118,9 +217,12 @@ class _Valid:
     campaign_id: int | None = None
     channel: str | None = None
 
-
-class _Rejected(Exception):
-    pass
+    def new_activity(self) -> NewActivity:
+        assert self.contact_id is not None  # noqa: S101 - resolved before storing
+        item = self.item
+        return NewActivity(self.id, self.contact_id, item.kind, self.at, item.channel,
+                           self.campaign_id, item.url, item.content, item.properties,
+                           self.channel, at_given=item.at is not None)  # fmt: skip
 
 
 def parse_activity(data: Any, now: datetime) -> ActivityIn:
@@ -140,7 +242,7 @@ def parse_activity(data: Any, now: datetime) -> ActivityIn:
                                   "database stores in text")  # fmt: skip
     if item.at is not None and item.at.tzinfo is None:
         raise ValidationError("at: needs a UTC offset (e.g. 2026-05-01T10:00:00Z)")
-    if item.at is not None and item.at > now.replace(year=now.year + 1):
+    if item.at is not None and item.at > years_after(now, 1):
         raise ValidationError(f"at: {item.at.isoformat()} is more than a year in the future")
     return item
 
@@ -179,7 +281,7 @@ def store_activities(session: Session, checked: CheckedActivities, *, source: st
     for entry in valid:
         try:
             _resolve_campaign(entry, campaigns)
-        except _Rejected as exc:
+        except ValidationError as exc:
             results[entry.index] = ItemResult(entry.index, entry.id, "rejected", str(exc))
     valid = [v for v in valid if results[v.index] is None]
     for entry, reason in _resolve_contacts(session, valid, now, source):
@@ -256,7 +358,7 @@ def _validate(index: int, data: Any, now: datetime, key: str | None, batch: bool
 def _campaigns(session: Session, keys: set[str]) -> dict[str, tuple[int, str]]:
     """Campaign key -> (id, channel), for the keys a batch names."""
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = session.execute(select(Campaign.key, Campaign.id, Campaign.channel)
                                .where(Campaign.key.in_(chunk)))  # fmt: skip
         found.update((key, (campaign_id, channel)) for key, campaign_id, channel in rows)
@@ -268,40 +370,27 @@ def _resolve_campaign(entry: _Valid, campaigns: dict[str, tuple[int, str]]) -> N
     if key is None:
         return
     if key not in campaigns:
-        raise _Rejected(f"campaign: unknown campaign {key!r}; create it first "
+        raise ValidationError(f"campaign: unknown campaign {key!r}; create it first "
                         "(POST /api/v1/campaigns), then replay the item from the quarantine")
     entry.campaign_id, campaign_channel = campaigns[key]
     entry.channel = entry.channel or campaign_channel
 
 
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    values = list(values)
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start:start + _IN_CHUNK]
-
-
 def _resolve_contacts(session: Session, valid: list[_Valid], now: datetime, source: str) -> (
     list[tuple[_Valid, str]]
 ):
-    """Fill `contact_id` on every entry; the entries that cannot be resolved, with why."""
-    emails = {v.email for v in valid if v.email is not None}
-    by_email = activity_store.contact_ids_by_email(session.connection(), emails)
-    for email in emails - by_email.keys():
-        survivor = survivor_email(session, email)
-        if survivor != email:
-            by_email[email] = session.execute(
-                select(Contact.id).where(Contact.email == survivor)).scalar_one()  # fmt: skip
-    known_ids = _known_contact_ids(session, {v.contact_id for v in valid
-                                             if v.contact_id is not None and v.email is None})
-    failures: list[tuple[_Valid, str]] = []
+    """Fill `contact_id` on every entry; the entries that cannot be resolved, with why.
+    The batch's unknown emails create their contacts together (the first item of each
+    says when and how the person arrived)."""
+    by_email = contacts_repo.resolve_emails(session, {v.email for v in valid if v.email})
+    failures = _create_contacts(session, [v for v in valid if v.email and v.email not in by_email],
+                                by_email, now, source)  # fmt: skip
+    by_id = {v.contact_id for v in valid if v.contact_id is not None and v.email is None}
+    known_ids = contacts_repo.resolve_ids(session, by_id)
     for entry in valid:
         if entry.email is not None:
             if entry.email not in by_email:
-                try:
-                    by_email[entry.email] = _create_contact(session, entry, now, source)
-                except ValidationError as exc:
-                    failures.append((entry, f"email: cannot create the contact: {exc}"))
-                    continue
+                continue  # its contact could not be created: reported below
             found = by_email[entry.email]
             if entry.contact_id is not None and entry.contact_id != found:
                 failures.append((entry, f"contact_id: {entry.contact_id} is not the contact "
@@ -314,111 +403,60 @@ def _resolve_contacts(session: Session, valid: list[_Valid], now: datetime, sour
     return failures
 
 
-def _known_contact_ids(session: Session, ids: set[int | None]) -> dict[int, int]:
-    """Contact id -> the id to store under (itself, or its survivor after a merge)."""
-    known: dict[int, int] = {}
-    for chunk in _chunks(i for i in ids if i is not None):
-        found = session.scalars(select(Contact.id).where(Contact.id.in_(chunk)))
-        known.update((i, i) for i in found)
-        known.update(session.execute(
-            select(MergedContact.merged_contact_id, MergedContact.survivor_id)
-            .where(MergedContact.merged_contact_id.in_(chunk))).all())  # fmt: skip
-    return known
+def _create_contacts(session: Session, unknown: list[_Valid], by_email: dict[str, int],
+                     now: datetime, source: str) -> list[tuple[_Valid, str]]:  # fmt: skip
+    """Create the contacts of unknown emails (one upsert call for the batch); fills
+    `by_email`; the entries whose contact could not be created, with why."""
+    first: dict[str, _Valid] = {}
+    for entry in unknown:
+        assert entry.email is not None  # noqa: S101 - only entries with an email
+        first.setdefault(entry.email, entry)
+    items = [ContactIn(email=email, created_at=entry.at, channel=entry.channel,
+                       campaign=entry.item.campaign) for email, entry in first.items()]  # fmt: skip
+    stages = {email: stage_for_new_contact(entry.item.kind) for email, entry in first.items()}
+    results = _upsert_by_stage(session, items, stages, now, source)
+    failures: list[tuple[_Valid, str]] = []
+    for entry in unknown:
+        result = results[entry.email or ""]
+        if isinstance(result, ValidationError):
+            failures.append((entry, f"email: cannot create the contact: {result}"))
+        else:
+            by_email[result.email] = result.contact_id
+    return failures
 
 
-def _create_contact(session: Session, entry: _Valid, now: datetime, source: str) -> int:
-    stage = "lead" if entry.item.kind in LEAD_KINDS else "subscriber"
-    data: dict[str, Any] = {"email": entry.email, "created_at": entry.at}
-    if entry.channel:
-        data["channel"] = entry.channel
-    if entry.item.campaign:
-        data["campaign"] = entry.item.campaign
-    return upsert_contact(session, data, now=now, actor=source, default_stage=stage).contact_id
+def _upsert_by_stage(session: Session, items: list[ContactIn], stages: dict[str, str],
+                     now: datetime, source: str) -> dict[str, Any]:  # fmt: skip
+    """Upsert the new contacts, each group with its starting stage."""
+    results: dict[str, Any] = {}
+    for stage in sorted(set(stages.values())):
+        group = [item for item in items if stages[item.email] == stage]
+        for item, result in zip(group, upsert_contacts(session, group, now=now, actor=source,
+                                                       default_stage=stage), strict=True):
+            results[item.email] = result
+    return results
 
 
 def _store(session: Session, valid: list[_Valid], now: datetime) -> dict[int, ItemResult]:
-    """Insert the new activities and touch their contacts; results by item index.
-
-    The insert itself says which ids were new (a known id is skipped by the database and
-    not returned), so the common case, all new, costs no lookup before it. Only the ids
-    it skipped are read back, to tell a resend (same facts: `duplicate`) from a clash."""
-    first: dict[str, _Valid] = {}
-    for entry in valid:
-        first.setdefault(entry.id, entry)
-    connection = session.connection()
-    inserted = activity_store.insert_activities(connection, [_row(e) for e in first.values()])
-    facts = {item_id: _facts(entry) for item_id, entry in first.items()}
-    facts.update(_stored_facts(session, [i for i in first if i not in inserted]))
+    """Store the resolved entries; results by item index, and the owners of the leads
+    who just acted are told."""
+    activities = [entry.new_activity() for entry in valid]
     results: dict[int, ItemResult] = {}
-    created: list[_Valid] = []
-    for entry in valid:
-        if entry.id in inserted and first[entry.id] is entry:
-            created.append(entry)
-            status = "created"
-        elif facts[entry.id] == _facts(entry):
-            status = "duplicate"
-        else:
+    acted: list[Acted] = []
+    for entry, activity, status in zip(valid, activities, record_activities(session, activities),
+                                       strict=True):  # fmt: skip
+        if status == CLASH:
             results[entry.index] = ItemResult(
                 entry.index, entry.id, "rejected",
                 f"id: {entry.id!r} is already recorded with another contact, kind or time")
             continue
         results[entry.index] = ItemResult(entry.index, entry.id, status,
-                                          contact_id=entry.contact_id)  # fmt: skip
-    if created:
-        _touch_contacts(connection, created)
-        alert_owners(session, [_acted(v) for v in created if v.item.kind in ALERT_KINDS], now)
+                                          contact_id=activity.contact_id)  # fmt: skip
+        if status == CREATED and activity.kind in ALERT_KINDS:
+            what = entry.item.content or entry.item.url or entry.item.campaign
+            acted.append(Acted(activity.contact_id, activity.kind, activity.at, what))
+    alert_owners(session, acted, now)
     return results
-
-
-def _facts(entry: _Valid) -> tuple[int | None, str, datetime]:
-    """What makes a resend the same activity: its contact, kind and time."""
-    return (entry.contact_id, entry.item.kind, entry.at)
-
-
-def _stored_facts(session: Session, ids: list[str]) -> dict[str, tuple[int, str, datetime]]:
-    stored: dict[str, tuple[int, str, datetime]] = {}
-    for chunk in _chunks(ids):
-        for row in session.execute(select(Activity.id, Activity.contact_id, Activity.kind,
-                                          Activity.at).where(Activity.id.in_(chunk))):  # fmt: skip
-            stored[row[0]] = (row[1], row[2], row[3])
-    missing = set(ids) - stored.keys()
-    if missing:  # skipped as known, yet not there: the transaction must not commit
-        raise RuntimeError(f"activities {sorted(missing)[:3]} were neither stored nor found")
-    return stored
-
-
-def _acted(entry: _Valid) -> Acted:
-    assert entry.contact_id is not None  # noqa: S101 - resolved before storing
-    what = entry.item.content or entry.item.url or entry.item.campaign
-    return Acted(entry.contact_id, entry.item.kind, entry.at, what)
-
-
-def _row(entry: _Valid) -> tuple[Any, ...]:
-    return (entry.id, entry.contact_id, entry.item.kind, entry.at, entry.item.channel,
-            entry.campaign_id, entry.item.url, entry.item.content, entry.item.properties)
-
-
-def _touch_contacts(connection: Connection, created: list[_Valid]) -> None:
-    """Last touch: the latest new activity, if later than the stored one. First touch:
-    the earliest new activity with a channel, if the contact has none yet."""
-    latest: dict[int, _Valid] = {}
-    earliest: dict[int, _Valid] = {}
-    for entry in created:
-        contact_id = entry.contact_id
-        assert contact_id is not None  # noqa: S101 - resolved before storing
-        if contact_id not in latest or entry.at >= latest[contact_id].at:
-            latest[contact_id] = entry
-        if entry.channel and (contact_id not in earliest or entry.at < earliest[contact_id].at):
-            earliest[contact_id] = entry
-    activity_store.lock_contacts(connection, latest.keys())
-    if latest:
-        activity_store.move_last_touch(connection, [
-            (c, latest[c].at, latest[c].channel, latest[c].campaign_id) for c in sorted(latest)
-        ])  # fmt: skip
-    if earliest:
-        activity_store.fill_first_touch(connection, [
-            (c, earliest[c].channel, earliest[c].campaign_id) for c in sorted(earliest)
-        ])  # fmt: skip
 
 
 @register_replayer("activity")

@@ -12,16 +12,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from smarketing.campaigns import repository as repo
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.interchange.service import apply_record
 from smarketing.kit.api import check_body, day, money
 from smarketing.models import Campaign, CostEntry, ProductLine
 from smarketing.quarantine.service import register_replayer
 from smarketing.records import schema as r
+from smarketing.records.messages import name_the_field
+from smarketing.workspace.keys import Keys
 from smarketing.workspace.repository import workspace_settings
 
 CAMPAIGN_FIELDS = ("key", "name", "channel", "product_line", "cost", "currency", "starts_on",
@@ -32,8 +34,10 @@ COST_FIELDS = ("on", "amount", "currency", "note")
 def upsert_campaign(session: Session, body: Any) -> tuple[Campaign, str]:
     """Create or replace the campaign `body` describes; (campaign, outcome)."""
     data = check_body(body, CAMPAIGN_FIELDS)
-    record, outcome = apply_record(session, "campaign", data, CAMPAIGN_FIELDS)
+    record = _parsed("campaign", data, CAMPAIGN_FIELDS)
     assert isinstance(record, r.CampaignRecord)  # noqa: S101 - parsed as a campaign
+    outcome = _named(lambda: save_campaign(session, Keys(session), record), "campaign",
+                     CAMPAIGN_FIELDS)  # fmt: skip
     campaign = repo.campaign_by_key(session, record.key)
     assert campaign is not None  # noqa: S101 - just written
     session.refresh(campaign)
@@ -43,9 +47,10 @@ def upsert_campaign(session: Session, body: Any) -> tuple[Campaign, str]:
 def add_cost(session: Session, campaign_key: str, body: Any) -> tuple[CostEntry, str]:
     """Record one cost line of a campaign; a line already recorded is `unchanged`."""
     data = check_body(body, COST_FIELDS)
-    record, outcome = apply_record(session, "cost", {**data, "campaign": campaign_key},
-                                   ("campaign", *COST_FIELDS))  # fmt: skip
+    fields = ("campaign", *COST_FIELDS)
+    record = _parsed("cost", {**data, "campaign": campaign_key}, fields)
     assert isinstance(record, r.CostRecord)  # noqa: S101 - parsed as a cost
+    outcome = _named(lambda: save_cost(session, Keys(session), record), "cost", fields)
     campaign = repo.campaign_by_key(session, record.campaign)
     assert campaign is not None  # noqa: S101 - the importer found it
     currency = record.currency or workspace_settings(session).currency
@@ -53,6 +58,57 @@ def add_cost(session: Session, campaign_key: str, body: Any) -> tuple[CostEntry,
                           record.note or "")  # fmt: skip
     assert cost is not None  # noqa: S101 - just written or found
     return cost, outcome
+
+
+def save_campaign(session: Session, keys: Keys, record: r.CampaignRecord) -> str:
+    """Create or replace a campaign by its key: created, updated or unchanged."""
+    values = {
+        "key": record.key,
+        "name": record.name,
+        "channel": record.channel,
+        "product_line_id": keys.product_lines.get(record.product_line),
+        "cost": record.cost,
+        "currency": record.currency,
+        "starts_on": record.starts_on,
+        "ends_on": record.ends_on,
+        "utm_source": record.utm_source,
+        "utm_medium": record.utm_medium,
+        "utm_campaign": record.utm_campaign,
+    }
+    outcome = keys.campaigns.upsert(record.key, values)
+    keys.forget_campaign_channel(keys.campaigns.get(record.key) or 0)
+    return outcome
+
+
+def save_cost(session: Session, keys: Keys, record: r.CostRecord) -> str:
+    """Record one dated cost of a campaign; the whole line is its identity, so sending
+    it again is `unchanged`."""
+    campaign_id = keys.campaigns.get(record.campaign)
+    assert campaign_id is not None  # noqa: S101 - the campaign is required by the record
+    currency = record.currency or workspace_settings(session).currency
+    if repo.find_cost(session, campaign_id, record.on, record.amount, currency,
+                      record.note or "") is not None:  # fmt: skip
+        return "unchanged"
+    session.execute(insert(CostEntry).values(campaign_id=campaign_id, spent_on=record.on,
+                                             amount=record.amount, currency=currency,
+                                             note=record.note or ""))  # fmt: skip
+    return "created"
+
+
+def _parsed(kind: str, data: dict[str, Any], fields: tuple[str, ...]) -> r.Record:
+    try:
+        return r.parse_record({"type": kind, **data})
+    except r.InvalidRecord as exc:
+        raise ValidationError(name_the_field(str(exc), kind, fields)) from None
+
+
+def _named(write: Any, kind: str, fields: tuple[str, ...]) -> str:
+    """Run `write`; a refusal becomes a ValidationError that starts with the field."""
+    try:
+        outcome: str = write()
+    except ValidationError as exc:
+        raise ValidationError(name_the_field(f"{kind}: {exc}", kind, fields)) from None
+    return outcome
 
 
 def cost_payload(campaign_key: str, body: Any) -> Any:

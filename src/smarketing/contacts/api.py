@@ -2,7 +2,7 @@
 routes (contacts/companies_api.py) are included in this module's router.
 
 A contact is upserted by its normalized email through the upsert every live source
-shares (`smarketing.ingest.contacts_upsert`). A contact merged into another is found
+shares (`smarketing.contacts.service.upsert_contacts`). A contact merged into another is found
 under its old id and email: the answer is the survivor.
 """
 
@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from smarketing.contacts.companies_api import companies_router
 from smarketing.contacts.repository import names
+from smarketing.contacts.service import CONTACT_FIELDS, UpsertResult, upsert_contact
 from smarketing.contacts.story import contact_story
 from smarketing.core.errors import ValidationError
-from smarketing.ingest.contacts_upsert import CONTACT_FIELDS, UpsertResult, upsert_contact
 from smarketing.kit.api import (
     PREFIX,
     READ_ERRORS,

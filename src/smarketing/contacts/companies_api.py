@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smarketing.contacts.companies import CompanyRefs, save_companies
 from smarketing.contacts.repository import names
 from smarketing.core.errors import ValidationError
-from smarketing.interchange.service import apply_record
 from smarketing.kit.api import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -37,6 +37,8 @@ from smarketing.models import (
 from smarketing.quarantine.http import rejected
 from smarketing.quarantine.service import register_replayer
 from smarketing.records import schema as r
+from smarketing.records.messages import name_the_field
+from smarketing.workspace.keys import Keys
 
 COMPANY_FIELDS = ("domain", "name", "country", "industry", "employees", "owner")
 #: The largest value of an integer column (company ids, employees).
@@ -52,8 +54,14 @@ def upsert_company(session: Session, body: Any) -> tuple[Company, str]:
     employees = data.get("employees")
     if isinstance(employees, int) and employees > MAX_ID:  # the column is a 32-bit integer
         raise ValidationError(f"employees: must be at most {MAX_ID}, got {employees}")
-    record, outcome = apply_record(session, "company", data, COMPANY_FIELDS)
+    try:
+        record = r.parse_record({"type": "company", **data})
+    except r.InvalidRecord as exc:
+        raise ValidationError(name_the_field(str(exc), "company", COMPANY_FIELDS)) from None
     assert isinstance(record, r.CompanyRecord)  # noqa: S101 - parsed as a company
+    outcome = save_companies(session, Keys(session), CompanyRefs(session), [record])[0]
+    if isinstance(outcome, ValidationError):
+        raise ValidationError(name_the_field(f"company: {outcome}", "company", COMPANY_FIELDS))
     where = Company.domain == record.domain if record.domain else (
         (Company.name == record.name) & Company.domain.is_(None))  # fmt: skip
     company = session.execute(select(Company).where(where).order_by(Company.id).limit(1)).scalar()

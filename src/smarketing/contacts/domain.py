@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Annotated, Any
 
 import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field
 
 from smarketing.i18n.catalogs import N_
 from smarketing.i18n.terms import Phrase
-from smarketing.lifecycle.domain import NEXT_ACTIONS, OWNING_TEAM, Stage
-
-FULL_VIEW_ROLES = frozenset({"admin", "marketing", "sales_manager"})
+from smarketing.lifecycle.domain import FUNNEL, NEXT_ACTIONS, OWNING_TEAM, Stage, funnel_position
 
 #: The kinds of timeline events, as the contact page labels them.
 EVENT_KINDS = {
@@ -104,17 +104,6 @@ class ContactStory:
         return max(self.now - self.stage_entered_at, timedelta(0))
 
 
-def can_see_contact(role: str, user_id: int, owner_id: int | None) -> bool:
-    """Sales reps see only the contacts they own; everyone else sees all."""
-    return role in FULL_VIEW_ROLES or (owner_id is not None and owner_id == user_id)
-
-
-def visible_owner_id(role: str, user_id: int) -> int | None:
-    """The owner a user's views are limited to: None (everything) for the roles that see
-    every contact, the user's own id for sales reps."""
-    return None if role in FULL_VIEW_ROLES else user_id
-
-
 def describe_duration(delta: timedelta) -> str:
     days, seconds = delta.days, delta.seconds
     if days:
@@ -196,3 +185,105 @@ def normalize_phone(phone: str | None, country: str | None) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return phone.strip()
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --------------------------------------------------------------------------- live input
+
+Short = Annotated[str, Field(max_length=200)]
+
+
+class ContactIn(BaseModel):
+    """A contact as the API, webhooks and forms send it. Only `email` is required."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: Annotated[str, Field(max_length=320)]
+    first_name: Annotated[str, Field(max_length=100)] | None = None
+    last_name: Annotated[str, Field(max_length=100)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    job_title: Short | None = None
+    company: Annotated[str, Field(max_length=255)] | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    persona: Short | None = None
+    owner: Annotated[str, Field(max_length=320)] | None = None
+    lifecycle_stage: str | None = None
+    product_line: Short | None = None
+    channel: str | None = None
+    campaign: Short | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+# --------------------------------------------------------------------------- merging
+
+#: Where the duplicate's conflicting property values are kept, by its email.
+MERGED_FROM = "merged_from"
+
+#: Descriptive fields: the survivor keeps its value, an empty one is filled from the duplicate.
+FILLABLE = ("first_name", "last_name", "phone", "job_title", "company_id", "country",
+            "persona_id", "product_line_id")  # fmt: skip
+
+def merged_values(survivor: dict[str, Any], duplicate: dict[str, Any]) -> dict[str, Any]:
+    """The survivor's new column values (pure: two rows in, the changes out)."""
+    values: dict[str, Any] = {}
+    for name in FILLABLE:
+        if survivor[name] in (None, "") and duplicate[name] not in (None, ""):
+            values[name] = duplicate[name]
+    if duplicate["created_at"] < survivor["created_at"]:
+        values["created_at"] = duplicate["created_at"]
+    earlier, later = sorted((survivor, duplicate), key=lambda row: row["created_at"])
+    first = earlier if earlier["first_touch_channel"] is not None else later
+    values["first_touch_channel"] = first["first_touch_channel"]
+    values["first_touch_campaign_id"] = first["first_touch_campaign_id"]
+    if duplicate["last_touch_at"] is not None and (
+        survivor["last_touch_at"] is None or duplicate["last_touch_at"] > survivor["last_touch_at"]
+    ):
+        values.update(last_touch_at=duplicate["last_touch_at"],
+                      last_touch_channel=duplicate["last_touch_channel"],
+                      last_touch_campaign_id=duplicate["last_touch_campaign_id"])  # fmt: skip
+    values["properties"] = merged_properties(
+        survivor["properties"] or {}, duplicate["properties"] or {}, duplicate["email"]
+    )
+    return values
+
+
+def filled_values(
+    survivor: dict[str, Any], incoming: dict[str, Any], incoming_email: str
+) -> dict[str, Any]:
+    """What a later description of a merged contact adds to its survivor (pure): the
+    survivor's empty fields, and the properties it lacks (conflicts under merged_from)."""
+    values = {
+        name: incoming[name] for name in FILLABLE
+        if survivor[name] in (None, "") and incoming.get(name) not in (None, "")
+    }  # fmt: skip
+    properties = merged_properties(
+        survivor["properties"] or {}, incoming.get("properties") or {}, incoming_email
+    )
+    if properties != (survivor["properties"] or {}):
+        values["properties"] = properties
+    return values
+
+
+def merged_properties(
+    survivor: dict[str, Any], duplicate: dict[str, Any], duplicate_email: str
+) -> dict[str, Any]:
+    """Survivor wins conflicts; the duplicate's conflicting values go under merged_from."""
+    result = {k: v for k, v in duplicate.items() if k != MERGED_FROM}
+    result.update({k: v for k, v in survivor.items() if k != MERGED_FROM})
+    conflicts = {
+        k: v for k, v in duplicate.items()
+        if k != MERGED_FROM and k in survivor and survivor[k] != v
+    }  # fmt: skip
+    merged_from = {**duplicate.get(MERGED_FROM, {}), **survivor.get(MERGED_FROM, {})}
+    if conflicts:
+        merged_from[duplicate_email] = conflicts
+    if merged_from:
+        result[MERGED_FROM] = merged_from
+    return result
+
+
+def furthest_stage(a: Stage, b: Stage) -> Stage:
+    """The stage further along the funnel; `other` (outside the funnel) never wins."""
+    if a not in FUNNEL or b not in FUNNEL:
+        return a
+    return b if funnel_position(b) > funnel_position(a) else a

@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from smarketing.contacts.ownership import assign_owner
+from smarketing.contacts import repository as repo
+from smarketing.contacts.domain import furthest_stage, merged_values
 from smarketing.core.errors import NotFoundError, ValidationError
 from smarketing.lifecycle import service as lifecycle
-from smarketing.lifecycle.domain import FUNNEL, Stage, Transition, funnel_position, plan_move
+from smarketing.lifecycle.domain import Stage, Transition, plan_move
 from smarketing.models import (
     Activity,
     Attempt,
@@ -38,13 +39,9 @@ from smarketing.models import (
     SlaClock,
     Visitor,
 )
+from smarketing.sla.assignment import Assignment, assign_owners
+from smarketing.sla.refresh import refresh_clocks, refreshed_once
 
-#: Where the duplicate's conflicting property values are kept, by its email.
-MERGED_FROM = "merged_from"
-
-#: Descriptive fields: the survivor keeps its value, an empty one is filled from the duplicate.
-FILLABLE = ("first_name", "last_name", "phone", "job_title", "company_id", "country",
-            "persona_id", "product_line_id")  # fmt: skip
 #: Rows that follow the person (identified website visitors too, so their later tracked
 #: events reach the survivor); `source` "contact" marks a contact's initial history row.
 _MOVED = (Activity, Attempt, Decision, Deal, LifecycleChange, OwnerChange, Visitor)
@@ -71,8 +68,13 @@ def merge_contacts(
     """Merge the duplicate into the survivor; returns the survivor's row as it is now."""
     if _normalize(survivor_email) == _normalize(duplicate_email):
         raise ValidationError("a contact cannot be merged with itself")
-    survivor = _load(session, survivor_email)
-    duplicate = _load(session, duplicate_email)
+    with refreshed_once(session, now):
+        return _merge(session, _load(session, survivor_email), _load(session, duplicate_email),
+                      now, actor)  # fmt: skip
+
+
+def _merge(session: Session, survivor: dict[str, Any], duplicate: dict[str, Any],
+           now: datetime, actor: str) -> dict[str, Any]:  # fmt: skip
     survivor_id, duplicate_id = survivor["id"], duplicate["id"]
 
     _move_history(session, survivor_id, duplicate_id)
@@ -81,17 +83,15 @@ def merge_contacts(
     values = merged_values(survivor, duplicate)
     session.execute(update(Contact).where(Contact.id == survivor_id).values(**values))
     if survivor["owner_id"] is None and duplicate["owner_id"] is not None:
-        assign_owner(session, survivor_id, duplicate["owner_id"], now, actor,
-                     f"merged with {duplicate['email']}", source="assignment")  # fmt: skip
+        assign_owners(session, [Assignment(survivor_id, duplicate["owner_id"], now, actor,
+                                           f"merged with {duplicate['email']}")], now)
     _advance_stage(session, survivor_id, survivor, duplicate, now, actor)
 
     session.execute(delete(SlaClock).where(SlaClock.contact_id == duplicate_id))
     session.execute(delete(Contact).where(Contact.id == duplicate_id))
-    _forget_cached(session, (survivor_id, duplicate_id))
+    repo.forget_cached(session, (survivor_id, duplicate_id))
 
-    from smarketing.sla.service import recompute_clocks
-
-    recompute_clocks(session, [survivor_id], now)
+    refresh_clocks(session, [survivor_id], now)
     return _load(session, survivor["email"])
 
 
@@ -136,72 +136,6 @@ def _move_history(session: Session, survivor_id: int, duplicate_id: int) -> None
         )
 
 
-def merged_values(survivor: dict[str, Any], duplicate: dict[str, Any]) -> dict[str, Any]:
-    """The survivor's new column values (pure: two rows in, the changes out)."""
-    values: dict[str, Any] = {}
-    for name in FILLABLE:
-        if survivor[name] in (None, "") and duplicate[name] not in (None, ""):
-            values[name] = duplicate[name]
-    if duplicate["created_at"] < survivor["created_at"]:
-        values["created_at"] = duplicate["created_at"]
-    earlier, later = sorted((survivor, duplicate), key=lambda row: row["created_at"])
-    first = earlier if earlier["first_touch_channel"] is not None else later
-    values["first_touch_channel"] = first["first_touch_channel"]
-    values["first_touch_campaign_id"] = first["first_touch_campaign_id"]
-    if duplicate["last_touch_at"] is not None and (
-        survivor["last_touch_at"] is None or duplicate["last_touch_at"] > survivor["last_touch_at"]
-    ):
-        values.update(last_touch_at=duplicate["last_touch_at"],
-                      last_touch_channel=duplicate["last_touch_channel"],
-                      last_touch_campaign_id=duplicate["last_touch_campaign_id"])  # fmt: skip
-    values["properties"] = merged_properties(
-        survivor["properties"] or {}, duplicate["properties"] or {}, duplicate["email"]
-    )
-    return values
-
-
-def filled_values(
-    survivor: dict[str, Any], incoming: dict[str, Any], incoming_email: str
-) -> dict[str, Any]:
-    """What a later description of a merged contact adds to its survivor (pure): the
-    survivor's empty fields, and the properties it lacks (conflicts under merged_from)."""
-    values = {
-        name: incoming[name] for name in FILLABLE
-        if survivor[name] in (None, "") and incoming.get(name) not in (None, "")
-    }  # fmt: skip
-    properties = merged_properties(
-        survivor["properties"] or {}, incoming.get("properties") or {}, incoming_email
-    )
-    if properties != (survivor["properties"] or {}):
-        values["properties"] = properties
-    return values
-
-
-def merged_properties(
-    survivor: dict[str, Any], duplicate: dict[str, Any], duplicate_email: str
-) -> dict[str, Any]:
-    """Survivor wins conflicts; the duplicate's conflicting values go under merged_from."""
-    result = {k: v for k, v in duplicate.items() if k != MERGED_FROM}
-    result.update({k: v for k, v in survivor.items() if k != MERGED_FROM})
-    conflicts = {
-        k: v for k, v in duplicate.items()
-        if k != MERGED_FROM and k in survivor and survivor[k] != v
-    }  # fmt: skip
-    merged_from = {**duplicate.get(MERGED_FROM, {}), **survivor.get(MERGED_FROM, {})}
-    if conflicts:
-        merged_from[duplicate_email] = conflicts
-    if merged_from:
-        result[MERGED_FROM] = merged_from
-    return result
-
-
-def furthest_stage(a: Stage, b: Stage) -> Stage:
-    """The stage further along the funnel; `other` (outside the funnel) never wins."""
-    if a not in FUNNEL or b not in FUNNEL:
-        return a
-    return b if funnel_position(b) > funnel_position(a) else a
-
-
 def _advance_stage(
     session: Session,
     survivor_id: int,
@@ -220,27 +154,13 @@ def _advance_stage(
     lifecycle.apply_move(session, survivor_id, move, now, actor, source="stage_change")
 
 
-def _forget_cached(session: Session, ids: tuple[int, ...]) -> None:
-    """Rows were changed with Core statements: drop any stale ORM copies."""
-    for contact_id in ids:
-        cached = session.identity_map.get(session.identity_key(Contact, contact_id))
-        if cached is not None:
-            session.expunge(cached)
-
-
 def resolve_email(session: Session, email: str) -> str:
     """The email to file events for `email` under: its survivor's when it was merged.
 
     Returns `email` (normalized) when it is a live contact or unknown.
     """
     wanted = _normalize(email)
-    if session.execute(select(Contact.id).where(Contact.email == wanted)).first() is not None:
-        return wanted
-    survivor = session.execute(
-        select(Contact.email).join(MergedContact, MergedContact.survivor_id == Contact.id)
-        .where(MergedContact.merged_email == wanted)
-    ).scalar_one_or_none()  # fmt: skip
-    return survivor or wanted
+    return repo.resolve_email_addresses(session, [wanted])[wanted]
 
 
 def merged_into(session: Session, ref: int | str) -> MergedContact | None:

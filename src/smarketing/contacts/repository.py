@@ -1,12 +1,22 @@
-"""Queries that gather one contact's story."""
+"""Every query of contacts: finding them by email or id (merged ones reach their
+survivor), writing them many at a time, their touches, and gathering one contact's story.
+
+The write queries run many rows per statement (imports and batches write thousands);
+the touch updates are constant SQL on the driver (ADR 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from smarketing.contacts.domain import Touch
+from smarketing.core.driver_sql import json_text, sqlite_instant
+from smarketing.core.rows import chunks
 from smarketing.models import (
     Activity,
     Attempt,
@@ -16,6 +26,7 @@ from smarketing.models import (
     Deal,
     Decision,
     LifecycleChange,
+    MergedContact,
     OwnerChange,
     Persona,
     User,
@@ -88,3 +99,239 @@ def decisions(session: Session, contact_id: int) -> list[tuple[Decision, str]]:
 def deals(session: Session, contact_id: int) -> list[Deal]:
     return list(session.scalars(
         select(Deal).where(Deal.contact_id == contact_id).order_by(Deal.created_at, Deal.id)))
+
+
+# --------------------------------------------------------------------------- who is who
+
+
+def resolve_emails(session: Session, emails: Collection[str]) -> dict[str, int]:
+    """The contact each (normalized) address names: the live contact with that email,
+    else the survivor it was merged into. Unknown addresses are left out. The one place
+    merged contacts are resolved by email."""
+    found = contact_ids_by_email(session.connection(), emails)
+    missing = [email for email in emails if email not in found]
+    found.update(survivors_by_email(session, missing))
+    return found
+
+
+def survivors_by_email(session: Session, emails: Collection[str]) -> dict[str, int]:
+    """merged email -> the id of the contact it now lives in."""
+    found: dict[str, int] = {}
+    for chunk in chunks(emails):
+        found.update(session.execute(
+            select(MergedContact.merged_email, MergedContact.survivor_id)
+            .where(MergedContact.merged_email.in_(chunk))).all())  # fmt: skip
+    return found
+
+
+def resolve_ids(session: Session, ids: Collection[int]) -> dict[int, int]:
+    """Contact id -> the id to file under: itself when live, its survivor when merged.
+    Unknown ids are left out."""
+    known: dict[int, int] = {}
+    for chunk in chunks(ids):
+        live = session.scalars(select(Contact.id).where(Contact.id.in_(chunk)))
+        known.update((i, i) for i in live)
+        known.update(session.execute(
+            select(MergedContact.merged_contact_id, MergedContact.survivor_id)
+            .where(MergedContact.merged_contact_id.in_(chunk))).all())  # fmt: skip
+    return known
+
+
+def resolve_email_addresses(session: Session, emails: Collection[str]) -> dict[str, str]:
+    """Each address -> the address to file under: its own when live or unknown, its
+    survivor's when it was merged."""
+    resolved = {email: email for email in emails}
+    live = contact_ids_by_email(session.connection(), emails)
+    merged = [email for email in emails if email not in live]
+    for chunk in chunks(merged):
+        resolved.update(session.execute(
+            select(MergedContact.merged_email, Contact.email)
+            .join(Contact, Contact.id == MergedContact.survivor_id)
+            .where(MergedContact.merged_email.in_(chunk))).all())  # fmt: skip
+    return resolved
+
+
+def survivor_email(session: Session, email: str) -> str:
+    """`email`, or the address of the contact it was merged into."""
+    survivor = session.execute(
+        select(Contact.email).join(MergedContact, MergedContact.survivor_id == Contact.id)
+        .where(MergedContact.merged_email == email)
+    ).scalar_one_or_none()  # fmt: skip
+    return survivor or email
+
+
+def survivor_ids(session: Session, contact_ids: Collection[int]) -> set[int]:
+    """The contacts among these that another contact was merged into."""
+    found: set[int] = set()
+    for chunk in chunks(contact_ids):
+        found.update(session.scalars(select(MergedContact.survivor_id).distinct()
+                                     .where(MergedContact.survivor_id.in_(chunk))))  # fmt: skip
+    return found
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def contact_rows(session: Session, emails: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The whole row of each live contact among `emails`."""
+    rows: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(emails):
+        for row in session.execute(select(Contact.__table__).where(Contact.email.in_(chunk))):
+            rows[row.email] = dict(row._mapping)
+    return rows
+
+
+def rows_by_id(session: Session, ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    rows: dict[int, dict[str, Any]] = {}
+    for chunk in chunks(ids):
+        for row in session.execute(select(Contact.__table__).where(Contact.id.in_(chunk))):
+            rows[row.id] = dict(row._mapping)
+    return rows
+
+
+def initial_facts(session: Session, ids: Collection[int]) -> dict[int, tuple[str | None, Any]]:
+    """contact id -> (the stage and the owner its contact record created it with); a
+    missing part is None (a contact created by another path has no such row)."""
+    stages: dict[int, str] = {}
+    owners: dict[int, Any] = {}
+    for chunk in chunks(ids):
+        stages.update(session.execute(
+            select(LifecycleChange.contact_id, LifecycleChange.to_stage)
+            .where(LifecycleChange.contact_id.in_(chunk), LifecycleChange.source == "contact")
+        ).all())  # fmt: skip
+        owners.update(session.execute(
+            select(OwnerChange.contact_id, OwnerChange.to_owner_id)
+            .where(OwnerChange.contact_id.in_(chunk), OwnerChange.source == "contact")
+        ).all())  # fmt: skip
+    return {i: (stages.get(i), owners.get(i)) for i in ids}
+
+
+def insert_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert new contacts; email -> id."""
+    ids: dict[str, int] = {}
+    connection = session.connection()
+    for chunk in chunks(rows):
+        ids.update(connection.execute(
+            insert(Contact).returning(Contact.email, Contact.id), chunk).all())
+    return ids
+
+
+_UPDATE_CONTACT = update(Contact).where(Contact.id == bindparam("b_contact"))
+
+
+def update_contacts(session: Session, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Set each contact's changed columns (one statement per set of columns)."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for contact_id, values in changes:
+        by_columns.setdefault(tuple(sorted(values)), []).append({"b_contact": contact_id, **values})
+    connection = session.connection()
+    for params in by_columns.values():
+        connection.execute(_UPDATE_CONTACT, params)
+    forget_cached(session, [contact_id for contact_id, _ in changes])
+
+
+def forget_cached(session: Session, ids: Iterable[int]) -> None:
+    """Rows were changed with Core statements: drop any stale ORM copies."""
+    for contact_id in ids:
+        cached = session.identity_map.get(session.identity_key(Contact, contact_id))
+        if cached is not None:
+            session.expunge(cached)
+
+
+# --------------------------------------------------------------------------- touches
+
+#: SQLite: IN lists of 500; updates by executemany of one prepared statement.
+SQLITE_CHUNK = 500
+_SQLITE_EMAIL_IN = "SELECT email, id FROM contacts WHERE email IN ({})"
+_SQLITE_LAST_TOUCH = (
+    "UPDATE contacts SET last_touch_at = ?, last_touch_channel = ?, last_touch_campaign_id = ? "
+    "WHERE id = ? AND (last_touch_at IS NULL OR last_touch_at <= ?)")
+_SQLITE_FIRST_TOUCH = (
+    "UPDATE contacts SET first_touch_channel = ?, first_touch_campaign_id = ? "
+    "WHERE id = ? AND first_touch_channel IS NULL")
+
+_PG_EMAIL_ANY = "SELECT email, id FROM contacts WHERE email = ANY(%s::varchar[])"
+_PG_LOCK = "SELECT id FROM contacts WHERE id = ANY(%s::integer[]) ORDER BY id FOR NO KEY UPDATE"
+_PG_LAST_TOUCH = (
+    "UPDATE contacts AS c SET last_touch_at = t.at, last_touch_channel = t.channel, "
+    "last_touch_campaign_id = t.campaign_id FROM json_to_recordset(%s::json) AS "
+    "t(contact_id integer, at timestamptz, channel varchar, campaign_id integer) "
+    "WHERE c.id = t.contact_id AND (c.last_touch_at IS NULL OR c.last_touch_at <= t.at)")
+_PG_FIRST_TOUCH = (
+    "UPDATE contacts AS c SET first_touch_channel = t.channel, "
+    "first_touch_campaign_id = t.campaign_id FROM json_to_recordset(%s::json) AS "
+    "t(contact_id integer, channel varchar, campaign_id integer) "
+    "WHERE c.id = t.contact_id AND c.first_touch_channel IS NULL")
+
+
+
+def contact_ids_by_email(connection: Connection, emails: Collection[str]) -> dict[str, int]:
+    """The id of each contact among `emails` (exact, normalized addresses)."""
+    if not emails:
+        return {}
+    if connection.dialect.name == "postgresql":
+        return dict(connection.exec_driver_sql(_PG_EMAIL_ANY, (list(emails),)).all())
+    found: dict[str, int] = {}
+    values = list(emails)
+    for start in range(0, len(values), SQLITE_CHUNK):
+        chunk = tuple(values[start:start + SQLITE_CHUNK])
+        found.update(connection.exec_driver_sql(_sqlite_email_sql(len(chunk)), chunk).all())
+    return found
+
+
+@lru_cache(maxsize=16)
+def _sqlite_email_sql(count: int) -> str:
+    return _SQLITE_EMAIL_IN.format(", ".join(["?"] * count))
+
+
+def record_touches(connection: Connection, latest: dict[int, Touch],
+                   earliest: dict[int, Touch]) -> None:
+    """Apply the touch rule (contacts.domain.touched) to many contacts at once, given
+    `touch_candidates`: the latest new touch moves the last touch forward, unless the
+    stored one is later (checked in SQL, so concurrent writers cannot go backwards); the
+    earliest new touch with a channel fills an empty first touch."""
+    lock_contacts(connection, latest.keys())
+    if latest:
+        move_last_touch(connection, [(c, latest[c].at, latest[c].channel, latest[c].campaign_id)
+                                     for c in sorted(latest)])  # fmt: skip
+    if earliest:
+        fill_first_touch(connection, [(c, earliest[c].channel, earliest[c].campaign_id)
+                                      for c in sorted(earliest)])  # fmt: skip
+
+
+def lock_contacts(connection: Connection, contact_ids: Collection[int]) -> None:
+    """On PostgreSQL, lock the contacts about to be touched, in id order, so concurrent
+    batches over the same contacts queue instead of deadlocking. NO KEY UPDATE, the lock
+    the UPDATE itself takes: it does not conflict with the KEY SHARE locks that inserting
+    the batch's activities took on the same contacts (FOR UPDATE would, and deadlocked).
+    SQLite has one writer and needs none of this."""
+    if connection.dialect.name == "postgresql" and contact_ids:
+        connection.exec_driver_sql(_PG_LOCK, (sorted(contact_ids),))
+
+
+def move_last_touch(connection: Connection, touches: Sequence[tuple[int, datetime, Any, Any]]) -> (
+    None
+):
+    """Set (contact_id, at, channel, campaign_id) as each contact's last touch, unless it
+    already has a later one (checked in SQL, so concurrent writers cannot go backwards)."""
+    if connection.dialect.name == "postgresql":
+        records = [{"contact_id": contact_id, "at": at, "channel": channel,
+                    "campaign_id": campaign_id} for contact_id, at, channel, campaign_id in touches]
+        connection.exec_driver_sql(_PG_LAST_TOUCH, (json_text(records),))
+        return
+    params = []
+    for contact_id, at, channel, campaign_id in touches:
+        stored_at = sqlite_instant(at)
+        params.append((stored_at, channel, campaign_id, contact_id, stored_at))
+    connection.exec_driver_sql(_SQLITE_LAST_TOUCH, params)
+
+
+def fill_first_touch(connection: Connection, touches: Sequence[tuple[int, Any, Any]]) -> None:
+    """Set (contact_id, channel, campaign_id) as the first touch of contacts with none."""
+    if connection.dialect.name == "postgresql":
+        records = [{"contact_id": contact_id, "channel": channel, "campaign_id": campaign_id}
+                   for contact_id, channel, campaign_id in touches]
+        connection.exec_driver_sql(_PG_FIRST_TOUCH, (json_text(records),))
+        return
+    params = [(channel, campaign, contact_id) for contact_id, channel, campaign in touches]
+    connection.exec_driver_sql(_SQLITE_FIRST_TOUCH, params)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from smarketing.auth.access import can_see_contact
 from smarketing.contacts import repository as repo
 from smarketing.contacts.domain import (
     ACTIVITY,
@@ -18,7 +19,6 @@ from smarketing.contacts.domain import (
     OWNER_CHANGED,
     ContactStory,
     TimelineEvent,
-    can_see_contact,
 )
 from smarketing.core.errors import NotFoundError, PermissionDeniedError
 from smarketing.i18n.terms import Phrase

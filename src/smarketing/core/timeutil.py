@@ -38,3 +38,11 @@ def as_utc(value: datetime) -> datetime:
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a Z, seconds precision unless there are microseconds."""
     return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def years_after(value: datetime, years: int) -> datetime:
+    """The same wall time `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February, and the target year is not a leap year
+        return value.replace(year=value.year + years, day=28)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Depends, HTTPException
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from smarketing.contacts.domain import can_see_contact
+from smarketing.auth.access import can_see_contact, may_log_attempt
 from smarketing.core.errors import ValidationError
 from smarketing.core.timeutil import parse_instant
-from smarketing.followup.domain import NOTE_MAX, check_choice, may_log_attempt
+from smarketing.followup.domain import NOTE_MAX, check_choice
 from smarketing.followup.service import log_attempt
 from smarketing.kit.api import PREFIX
 from smarketing.kit.auth import ApiUser, api_csrf, api_user

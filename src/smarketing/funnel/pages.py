@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from smarketing.contacts.domain import visible_owner_id
+from smarketing.auth.access import visible_owner_id
 from smarketing.contacts.listing import recently_changed
 from smarketing.funnel.domain import month_bounds
 from smarketing.funnel.service import funnel

@@ -24,6 +24,8 @@ import orjson
 from sqlalchemy.orm import Session
 
 from smarketing.activities.service import ingest_activities
+from smarketing.contacts.repository import survivor_email
+from smarketing.contacts.service import upsert_contact
 from smarketing.core.errors import ConflictError, NotFoundError, SmarketingError, ValidationError
 from smarketing.hooks import repository
 from smarketing.hooks.domain import (
@@ -40,7 +42,6 @@ from smarketing.hooks.domain import (
     stage_update,
     verify,
 )
-from smarketing.ingest.contacts_upsert import survivor_email, upsert_contact
 from smarketing.models import WebhookRequest, WebhookSource
 from smarketing.quarantine.service import hold, register_replayer
 from smarketing.records.schema import normalize_email

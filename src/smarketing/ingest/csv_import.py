@@ -30,9 +30,9 @@ from smarketing.ingest.csv_presets import (
     with_date_order,
 )
 from smarketing.interchange.importer import Importer, RejectedLine
-from smarketing.interchange.repository import Missing
 from smarketing.models import Activity, Campaign, Company, Contact, User
 from smarketing.records.schema import normalize_email
+from smarketing.workspace.keys import Missing
 from smarketing.workspace.repository import workspace_settings
 
 SNIFF_BYTES = 64 * 1024
@@ -264,9 +264,7 @@ def import_csv(
                 if on_row:
                     on_row(binary.tell())
                 if checkpoint and not dry_run and report.rows % CHECKPOINT_ROWS == 0:
-                    loader.finish()
                     checkpoint()
-            loader.finish()
     finally:
         if rejects is not None:
             rejects.close()
@@ -292,17 +290,14 @@ class _RowLoader:
 
     def __init__(self, session: Session, preset: Preset, columns: ColumnMap, zone: tzinfo,
                  now: datetime, capture: Capture | None) -> None:  # fmt: skip
-        from smarketing.sla.service import recompute_clocks
-
         self.session = session
         self.preset = preset
         self.columns = columns
         self.zone = zone
         self.now = now
         self.capture = capture
-        self.importer = Importer(session)
+        self.importer = Importer(session, now=now)
         self.user_emails: dict[str, bool] = {}
-        self._recompute = recompute_clocks
 
     def load(self, cells: list[str]) -> list[str]:
         row = map_row(cells, self.columns, self.preset, self.zone)
@@ -358,7 +353,7 @@ class _RowLoader:
     def _ensure_company(self, name: str) -> list[str]:
         """A company is found by domain or name; an unknown one is created by name."""
         try:
-            self.importer.keys.company(name)
+            self.importer.companies.get(name)
         except Missing:
             return [self.importer.apply_data({"type": "company", "name": name})]
         return []
@@ -380,11 +375,6 @@ class _RowLoader:
             select(Contact.created_at).where(Contact.email == email)
         ).scalar_one_or_none()
 
-    def finish(self) -> None:
-        """Start SLA clocks for the contacts that came with an owner."""
-        if self.importer.history_changed:
-            self._recompute(self.session, sorted(self.importer.history_changed), self.now)
-            self.importer.history_changed = set()
 
 
 EXPORT_HEADER = ("email", "first_name", "last_name", "company", "lifecycle_stage", "owner",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,20 +10,15 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from smarketing.core.errors import ValidationError
-from smarketing.core.timeutil import utcnow
 from smarketing.interchange.exporter import Exporter
 from smarketing.interchange.importer import (
     Importer,
     ImportReport,
-    RejectedLine,
     SourceLine,
     read_lines,
     rejects_path_for,
     write_rejects,
 )
-from smarketing.records import schema as r
-from smarketing.records.messages import name_the_field
 
 
 def import_file(
@@ -71,16 +66,7 @@ def _importer(
     on_line: Callable[[], None] | None,
     now: datetime | None,
 ) -> Importer:
-    """An importer that keeps SLA clocks in step with the history it loads."""
-    from smarketing.sla.service import recompute_all_clocks, recompute_clocks
-
-    def on_history(contact_ids: set[int]) -> None:
-        recompute_clocks(session, sorted(contact_ids), now or utcnow())
-
-    return Importer(
-        session, checkpoint=checkpoint, on_line=on_line, on_history=on_history,
-        on_sla_change=lambda: recompute_all_clocks(session, now or utcnow()),
-    )  # fmt: skip
+    return Importer(session, checkpoint=checkpoint, on_line=on_line, now=now)
 
 
 def export_file(session: Session, path: Path) -> int:
@@ -92,22 +78,3 @@ def export_file(session: Session, path: Path) -> int:
             out.write(b"\n")
             count += 1
     return count
-
-
-def apply_record(session: Session, kind: str, data: dict[str, Any],
-                 fields: Sequence[str]) -> tuple[r.Record, str]:  # fmt: skip
-    """Validate and apply `data` as an interchange record of type `kind`.
-
-    Returns the typed record (its normalized keys find the stored row) and the outcome:
-    created, updated or unchanged. The importer writes in a SAVEPOINT, so a rejected
-    record leaves nothing behind. Raises ValidationError starting with the field's name.
-    """
-    try:
-        record = r.parse_record({"type": kind, **data})
-    except r.InvalidRecord as exc:
-        raise ValidationError(name_the_field(str(exc), kind, fields)) from None
-    try:
-        outcome = Importer(session).apply(record)
-    except RejectedLine as exc:
-        raise ValidationError(name_the_field(str(exc), kind, fields)) from None
-    return record, outcome.rsplit(" ", 1)[-1]

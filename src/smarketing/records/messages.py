@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 #: The importer names what is missing by its table ("unknown user"); the API by its field.
 _FIELD_OF_LABEL = {"user": "owner"}
 #: "amount: ...", "properties.size: ...", "colour: unknown field": the field comes first.
@@ -33,3 +35,15 @@ def name_the_field(message: str, kind: str, fields: Sequence[str]) -> str:
     mentioned = [(m.start(), field) for field in fields
                  for m in [re.search(rf"\b{re.escape(field)}\b", message)] if m]  # fmt: skip
     return f"{min(mentioned)[1] if mentioned else 'body'}: {message}"
+
+
+def describe(error: ValidationError) -> str:
+    """Pydantic's errors as one line that names each field."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ())) or "body"
+        message = item.get("msg", "invalid")
+        if item.get("type") == "extra_forbidden":
+            message = "unknown field"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from smarketing.core.errors import NotFoundError, ValidationError
-from smarketing.models import SlaAgreement, Team, User
+from smarketing.core.rows import row_matches, update_if_changed
+from smarketing.models import OwnerChange, SlaAgreement, Team, User
+from smarketing.sla.refresh import refresh_all_clocks
 from smarketing.sla.terms import (
     TEMPLATE_MARKETING,
     TEMPLATE_SALES,
@@ -26,6 +29,52 @@ def ensure_template(session: Session, today: date) -> bool:
                              effective_from=today.replace(day=1), marketing=TEMPLATE_MARKETING,
                              sales=TEMPLATE_SALES))  # fmt: skip
     return True
+
+
+def save_agreement(session: Session, calendar_id: int | None, record: Any, now: datetime) -> str:
+    """An interchange `sla` record: `version` names one; without it, a changed agreement
+    becomes a new version unless the latest is still a draft (drafts are edited in
+    place). Created, updated or unchanged; a change that may move existing handoffs to
+    other terms refreshes every lead's clocks."""
+    values = {
+        "key": record.key,
+        "status": record.status,
+        "effective_from": record.effective_from,
+        "effective_to": record.effective_to,
+        "calendar_id": calendar_id,
+        "marketing": record.marketing,
+        "sales": record.sales,
+        "applies_to": record.applies_to,
+    }
+    versions = session.execute(
+        select(SlaAgreement.id, SlaAgreement.version, SlaAgreement.status)
+        .where(SlaAgreement.key == record.key).order_by(SlaAgreement.version)
+    ).all()  # fmt: skip
+    target = _version_to_update(session, versions, record.version, values)
+    if target is None:
+        version = record.version or (versions[-1].version + 1 if versions else 1)
+        session.execute(insert(SlaAgreement).values(version=version, **values))
+        outcome = "created"
+    else:
+        outcome = update_if_changed(session, SlaAgreement, SlaAgreement.id == target, values)
+    if outcome != "unchanged" and _any_handoff(session):
+        refresh_all_clocks(session, now)
+    return outcome
+
+
+def _version_to_update(session: Session, versions: Sequence[Any], version: int | None,
+                       values: dict[str, Any]) -> int | None:  # fmt: skip
+    if version is not None:
+        return next((v.id for v in versions if v.version == version), None)
+    if not versions:
+        return None
+    latest = versions[-1]
+    same = row_matches(session, SlaAgreement, latest.id, values)
+    return int(latest.id) if same or latest.status == "draft" else None
+
+
+def _any_handoff(session: Session) -> bool:
+    return session.execute(select(OwnerChange.id).limit(1)).first() is not None
 
 
 def describe_all(session: Session) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from smarketing.contacts.domain import can_see_contact
+from smarketing.auth.access import can_see_contact
 from smarketing.kit.api import PREFIX
 from smarketing.kit.auth import ApiUser, api_user
 from smarketing.kit.deps import DbSession, Now, csrf_token
@@ -24,7 +24,7 @@ from smarketing.models import Contact
 from smarketing.sla.pages import team_key_of, visible_pacing, visible_report
 from smarketing.sla.report import Month, ReportError
 from smarketing.sla.report_service import compliance_report, pacing_json
-from smarketing.sla.repository import lead_clocks
+from smarketing.sla.views import lead_clocks
 
 __all__ = ["router"]
 

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from smarketing.contacts.ownership import assign_owner
 from smarketing.i18n import N_
 from smarketing.i18n.terms import Phrase
 from smarketing.models import Contact, SlaClock, User
 from smarketing.sla import repository as repo
+from smarketing.sla.assignment import Assignment, assign_owners
 from smarketing.sla.clocks import OPEN_STATES
-from smarketing.sla.service import SlaContext, recompute_clocks
+from smarketing.sla.service import SlaContext
 
 BATCH = 500
 #: The clock kinds as the alerts say them; each alert is written in its reader's language.
@@ -157,8 +157,8 @@ def _maybe_reassign(session: Session, clock: SlaClock, now: datetime, ctx: SlaCo
     new_owner = min(candidates, key=lambda u: (_open_load(session, u.id), u.id))
     missed_by = ctx.people.by_id[clock.owner_id].email
     reason = f"SLA breach: first attempt missed by {missed_by}"
-    assign_owner(session, clock.contact_id, new_owner.id, now, "system", reason)
-    recompute_clocks(session, [clock.contact_id], now, SlaContext(session))
+    assign_owners(session, [Assignment(clock.contact_id, new_owner.id, now, "system", reason)],
+                  now)  # the lead's clocks follow
     return True
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from smarketing.interchange.importer import insert_ignoring_duplicates
+from smarketing.core.rows import insert_ignoring_duplicates
 from smarketing.models import Activity, Campaign, Contact, Visitor, VisitorEvent, WorkspaceSetting
 
 DOMAINS_KEY = "tracking.domains"

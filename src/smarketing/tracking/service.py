@@ -21,12 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
-from smarketing.activities.service import URL_MAX, ingest_activities
+from smarketing.activities.domain import URL_MAX
+from smarketing.activities.service import ingest_activities
+from smarketing.contacts.service import upsert_contact
 from smarketing.core.errors import NotFoundError, SmarketingError, ValidationError
 from smarketing.core.timeutil import as_utc, format_instant, parse_instant
-from smarketing.ingest.contacts_upsert import describe, upsert_contact
 from smarketing.models import Visitor, VisitorEvent
 from smarketing.quarantine.service import hold, register_replayer
+from smarketing.records.messages import describe
 from smarketing.records.schema import normalize_email
 from smarketing.tracking import domain, repository
 from smarketing.tracking.domain import Rule, Touch

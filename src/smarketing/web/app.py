@@ -26,6 +26,7 @@ from smarketing.core.timeutil import utcnow
 from smarketing.core.workspace import OpenWorkspace, open_workspace
 from smarketing.deals import api as deals_api
 from smarketing.followup import api as followup_api
+from smarketing.followup import pages as followup_pages
 from smarketing.funnel import pages as funnel_pages
 from smarketing.hooks import api as hooks_api
 from smarketing.kit.errors import install_error_handlers
@@ -79,7 +80,8 @@ def create_app(
     app.include_router(account_pages.public_router)
     badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
     # duplicates_pages before contact_pages: /contacts/duplicates is not a contact's email.
-    for router in (duplicates_pages.router, funnel_pages.router, contact_pages.router,
+    for router in (duplicates_pages.router, funnel_pages.router, followup_pages.router,
+                   contact_pages.router,
                    sla_pages.router, notify_pages.router, apikeys_pages.router,
                    quarantine_pages.router, account_pages.router):
         app.include_router(router, dependencies=badge)

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from smarketing.core.errors import ValidationError
 from smarketing.core.rows import update_if_changed
 from smarketing.models import Calendar, Campaign, Persona, ProductLine, Team, User
 
 
-class Missing(LookupError):
+class Missing(ValidationError, LookupError):
     """A record refers to a key that is neither earlier in the file nor in the workspace."""
 
 

@@ -1,0 +1,61 @@
+"""What an activity is and when a resend is the same activity (pure).
+
+An activity is identified by its id. A resend of a known id is the same activity (a
+`duplicate`, acknowledged, nothing written) when it names the same contact, kind and
+time; when it was sent without `at` (so it is dated on arrival), the same contact and
+kind suffice. Anything else under a known id is a clash, refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from smarketing.records.schema import ACTIVITY_KINDS, CHANNELS
+
+#: Kinds that make an unknown person a lead; any other kind makes a subscriber.
+LEAD_KINDS = frozenset({"form_submit", "content_download", "event_attended", "chat",
+                        "meeting_booked"})  # fmt: skip
+URL_MAX = 8192
+CONTENT_MAX = 65536
+
+
+class ActivityIn(BaseModel):
+    """One activity as the API receives it. `email` or `contact_id` names the person."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    contact_id: int | None = None
+    kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
+    at: datetime | None = None
+    channel: Literal[CHANNELS] | None = None  # type: ignore[valid-type]
+    campaign: Annotated[str, Field(max_length=100)] | None = None
+    url: Annotated[str, Field(max_length=URL_MAX)] | None = None
+    content: Annotated[str, Field(max_length=CONTENT_MAX)] | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What makes a resend the same activity: its contact, kind and time."""
+
+    contact_id: int | None
+    kind: str
+    at: datetime
+
+
+def same_activity(stored: Facts, sent: Facts, *, sent_with_time: bool = True) -> bool:
+    """A resend is the activity already stored under its id (see the module docstring)."""
+    if not sent_with_time:
+        return (stored.contact_id, stored.kind) == (sent.contact_id, sent.kind)
+    return stored == sent
+
+
+def stage_for_new_contact(kind: str) -> str:
+    """The stage an unknown person gets from their first activity."""
+    return "lead" if kind in LEAD_KINDS else "subscriber"
