@@ -111,7 +111,7 @@ def _save_batch(session: Session, keys: Keys, refs: CompanyRefs,
     for chunk in chunks(new_rows):
         for company_id, domain, name in connection.execute(
                 insert(Company).returning(Company.id, Company.domain, Company.name), chunk):
-            refs.remember(domain or name, company_id)
+            refs.remember(domain or name or "", company_id)
     for company_id, changed in changes:
         connection.execute(update(Company).where(Company.id == company_id).values(**changed))
     return outcomes
@@ -140,8 +140,8 @@ def _existing(session: Session, records: list[Any]) -> dict[tuple[str, str], dic
 def _ids_by_domain(session: Session, refs: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in chunks(refs):
-        found.update(session.execute(
-            select(Company.domain, Company.id).where(Company.domain.in_(chunk))).all())
+        rows = session.execute(select(Company.domain, Company.id).where(Company.domain.in_(chunk)))
+        found.update((domain, company_id) for domain, company_id in rows if domain)
     return found
 
 
@@ -151,5 +151,6 @@ def _ids_by_name(session: Session, refs: list[str]) -> dict[str, int]:
         rows = session.execute(select(Company.name, Company.id)
                                .where(Company.name.in_(chunk)).order_by(Company.id))
         for name, company_id in rows:
-            found.setdefault(name, company_id)
+            if name:
+                found.setdefault(name, company_id)
     return found

@@ -56,11 +56,11 @@ def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
 
     Add RETURNING to learn whether a row went in: rowcount is not reliable here.
     """
+    from sqlalchemy.dialects import postgresql, sqlite
+
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(model).on_conflict_do_nothing()
+        return postgresql.insert(model).on_conflict_do_nothing()
+    return sqlite.insert(model).on_conflict_do_nothing()
 
 
 def first_by_key(rows: Sequence[tuple[Any, ...]]) -> dict[Any, Any]:

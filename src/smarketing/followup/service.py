@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def record_attempts(session: Session, attempts: Sequence[NewAttempt],
     leads' clocks are refreshed."""
     known = _known(session, {a.id for a in attempts})
     outcomes: list[str | ValidationError] = []
-    rows = []
+    rows: list[dict[str, Any]] = []
     for attempt in attempts:
         facts = known.get(attempt.id)
         if facts is None:
@@ -55,7 +56,7 @@ def record_attempts(session: Session, attempts: Sequence[NewAttempt],
                                             "with another contact or time"))  # fmt: skip
     if rows:
         session.connection().execute(insert(Attempt), rows)
-        refresh_clocks(session, {row["contact_id"] for row in rows}, now)
+        refresh_clocks(session, {int(row["contact_id"]) for row in rows}, now)
     return outcomes
 
 

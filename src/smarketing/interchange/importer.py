@@ -163,9 +163,10 @@ class Importer:
             self.checkpoint()
 
     def _apply_segment(self, segment: list[_Parsed], report: ImportReport) -> None:
+        outcomes: list[Outcome | RejectedLine]
         try:
             with self.session.begin_nested():
-                outcomes = self._dispatch(segment)
+                outcomes = list(self._dispatch(segment))
         except DBAPIError:
             self._forget_cached_state()
             outcomes = [self._apply_alone(item.record) for item in segment]

@@ -140,11 +140,10 @@ def apply_events(session: Session, events: Sequence[LifecycleEvent]) -> list[str
     history: list[dict[str, Any]] = []
     for event in events:
         try:
-            outcome = _apply_event(session, event, current, known_moves, known_decisions,
-                                   history)  # fmt: skip
+            outcomes.append(_apply_event(session, event, current, known_moves, known_decisions,
+                                         history))  # fmt: skip
         except ValidationError as exc:
-            outcome = exc
-        outcomes.append(outcome)
+            outcomes.append(exc)
     repository.append_history_rows(session, history)
     moved = {row["contact_id"] for row in history}
     repository.set_stages(session, {c: current[c] for c in moved})
@@ -173,7 +172,8 @@ def _apply_event(
         return "unchanged"
     if move is not None:
         history.append({
-            "contact_id": event.contact_id, "from_stage": move.from_stage.value,
+            "contact_id": event.contact_id,
+            "from_stage": move.from_stage.value if move.from_stage else None,
             "to_stage": move.to_stage.value, "transition": move.transition.value,
             "at": event.at, "actor": event.actor, "reason": move.reason,
             "source": "decision" if facts is not None else "stage_change",

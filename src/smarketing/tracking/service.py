@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from smarketing.activities.domain import URL_MAX
 from smarketing.activities.service import ingest_activities
 from smarketing.contacts.service import upsert_contact
-from smarketing.core.errors import NotFoundError, SmarketingError, ValidationError
+from smarketing.core.errors import NotFoundError, SmarketingError, ValidationError, json_type
 from smarketing.core.timeutil import as_utc, format_instant, parse_instant
 from smarketing.models import Visitor, VisitorEvent
 from smarketing.quarantine.service import hold, register_replayer
@@ -198,7 +198,7 @@ def recent_visitors(session: Session, limit: int) -> list[repository.VisitorRow]
 def parse_body(data: Any) -> tuple[Any, str | None, list[Any]]:
     """(visitor id, site, events) of a tracking body; BodyError when it is not one."""
     if not isinstance(data, dict):
-        raise BodyError(f"body: must be a JSON object, got {domain.json_type(data)}")
+        raise BodyError(f"body: must be a JSON object, got {json_type(data)}")
     unknown = sorted(set(data) - set(BODY_KEYS))
     if unknown:
         raise BodyError(f"body: unknown field {unknown[0]!r}; known: {', '.join(BODY_KEYS)}")
@@ -240,7 +240,7 @@ def _record_one(session: Session, config: TrackingConfig, index: int, visitor_id
 
 def parse_event(raw: Any) -> TrackEventIn:
     if not isinstance(raw, dict):
-        raise ValidationError(f"event: must be a JSON object, got {domain.json_type(raw)}")
+        raise ValidationError(f"event: must be a JSON object, got {json_type(raw)}")
     try:
         event = TrackEventIn.model_validate(raw)
     except PydanticError as exc:
