@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from smarketing import wiring  # noqa: F401 - every quarantine replayer, as the app has them
 from smarketing.core.database import make_engine, migrate
 
+pytest_plugins = ["tests.support.fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("SMARKETING_TEST_POSTGRES_URL", "")
 

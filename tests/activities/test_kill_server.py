@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 
 from smarketing.core.database import transaction
 from smarketing.models import Activity
-from tests.api_support import make_api_key
-from tests.web.support import seeded_workspace
+from tests.support.api_keys import make_api_key
+from tests.support.web import seeded_workspace
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 SMARKETING = Path(sys.executable).parent / "smarketing"

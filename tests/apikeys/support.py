@@ -20,7 +20,7 @@ from smarketing.core.settings import get_settings
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.interchange.service import import_records
 from smarketing.models import QuarantineItem
-from tests.web.support import PASSWORD, csrf_from, seeded_workspace
+from tests.support.web import PASSWORD, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 ADMIN, MARTA = "admin@acme.example", "marta@acme.example"

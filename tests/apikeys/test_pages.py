@@ -14,8 +14,8 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import ApiKey
 from smarketing.web.app import create_app
-from tests.api_support import auth, make_api_key
 from tests.apikeys.support import ADMIN, MARTA, NOW, acme_workspace, hold_items, log_in
+from tests.support.api_keys import auth, make_api_key
 
 PAGE = "/admin/api-keys"
 KEY_FIELD = re.compile(r'id="new-key-value"[^>]*value="(smk_[^"]+)"')

@@ -16,10 +16,10 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import Activity, Contact, MergedContact
 from smarketing.web.app import create_app
-from tests.api_support import auth, make_api_key
 from tests.contacts.test_merge import DUPLICATE, EXTRA, SURVIVOR
 from tests.interchange.sample import GOOD
-from tests.web.support import PASSWORD, csrf_from, seeded_workspace
+from tests.support.api_keys import auth, make_api_key
+from tests.support.web import PASSWORD, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 MARTA, ANA = "marta@acme.example", "ana@acme.example"

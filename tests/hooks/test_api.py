@@ -32,7 +32,7 @@ from smarketing.models import (
 from smarketing.quarantine import service as quarantine
 from smarketing.web.app import create_app
 from tests.hooks import sample, sample_bytes
-from tests.web.support import seeded_workspace
+from tests.support.web import seeded_workspace
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 T = int(NOW.timestamp())

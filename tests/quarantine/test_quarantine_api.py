@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.web.app import create_app
-from tests.api_support import auth, make_api_key
 from tests.apikeys.support import (
     BAD_EMAIL,
     NEEDS_FAIR,
@@ -20,6 +19,7 @@ from tests.apikeys.support import (
     held,
     hold_items,
 )
+from tests.support.api_keys import auth, make_api_key
 
 API = "/api/v1/quarantine"
 

@@ -18,8 +18,8 @@ from smarketing.models import Activity, Contact, QuarantineItem, Visitor, Visito
 from smarketing.tracking import service
 from smarketing.tracking.api import MAX_BODY_BYTES
 from smarketing.web.app import create_app
+from tests.support.web import seeded_workspace
 from tests.tracking.support import CAMPAIGN_RECORDS, SITE, VISITOR, body, form_submit, page_view
-from tests.web.support import seeded_workspace
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 ORIGIN = "https://www.acme.example"

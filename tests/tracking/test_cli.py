@@ -15,8 +15,8 @@ from smarketing.core.database import transaction
 from smarketing.core.settings import get_settings
 from smarketing.tracking import service
 from smarketing.tracking.domain import DEFAULT_RULES_DATA
+from tests.support.web import seeded_workspace
 from tests.tracking.support import SITE, body, form_submit, page_view
-from tests.web.support import seeded_workspace
 
 Invoke = Callable[..., Result]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import Attempt, Contact, SlaClock, User
 from smarketing.sla.report_service import compliance_report, pacing_json
-from tests.web.test_sla_pages import (
+from tests.support.october import (
     ANA,
     BOSS,
     BRUNO,

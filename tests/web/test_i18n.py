@@ -35,8 +35,8 @@ from smarketing.i18n.terms import Phrase
 from smarketing.kit.templating import describe_duration, local_time, month_label, templates
 from smarketing.models import User, Workspace
 from tests.sla.test_report import ANA
-from tests.web.support import contact_url
-from tests.web.test_sla_pages import ADMIN, L3, MARTA, log_in
+from tests.support.october import ADMIN, L3, MARTA, log_in
+from tests.support.web import contact_url
 
 REPO = Path(__file__).resolve().parents[2]
 TRANSLATED = tuple(locale for locale in SUPPORTED_LOCALES if locale != "en")

@@ -8,11 +8,11 @@ import re
 from fastapi.testclient import TestClient
 
 from smarketing.core.workspace import OpenWorkspace
+from tests.kit.test_ratelimit import limited_app
 from tests.sla.test_report import ANA
-from tests.web.support import PASSWORD, contact_url, csrf_from
+from tests.support.october import ADMIN, L3, MARTA, log_in
+from tests.support.web import PASSWORD, contact_url, csrf_from
 from tests.web.test_i18n import lang_of, set_user_locale
-from tests.web.test_ratelimit import limited_app
-from tests.web.test_sla_pages import ADMIN, L3, MARTA, log_in
 
 
 def login_form(client: TestClient, email: str, password: str, language: str) -> str:

@@ -18,7 +18,7 @@ from smarketing.auth.service import set_password
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.web.app import SESSION_COOKIE, create_app
-from tests.web.support import PASSWORD, contact_url, csrf_from, seeded_workspace
+from tests.support.web import PASSWORD, contact_url, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 ANA, BOB, MARTA = "ana@acme.example", "bob@acme.example", "marta@acme.example"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smarketing.models import QuarantineItem
-from tests.api.support import LEA, Api
+from tests.support.api import LEA, Api
 
 GETS = ["/api/v1/contacts", f"/api/v1/contacts/{LEA}", f"/api/v1/contacts/{LEA}/timeline",
         "/api/v1/companies", "/api/v1/companies/1", "/api/v1/campaigns",

@@ -13,8 +13,8 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import User
 from tests.sla.test_report import ANA
+from tests.support.october import ADMIN, BOSS, MARTA, log_in
 from tests.web.test_i18n import lang_of
-from tests.web.test_sla_pages import ADMIN, BOSS, MARTA, log_in
 
 EVERY_KIND = {"kind": ["lead_activity", "sla_pacing"]}
 

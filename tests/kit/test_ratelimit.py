@@ -41,8 +41,8 @@ from smarketing.models import VisitorEvent, WebhookRequest
 from smarketing.tracking import service as tracking_service
 from smarketing.web.app import create_app
 from tests.hooks import sample_bytes
+from tests.support.web import PASSWORD, csrf_from, seeded_workspace
 from tests.tracking.support import body, page_view
-from tests.web.support import PASSWORD, csrf_from, seeded_workspace
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_URI = "redis://127.0.0.1:6379/0"

@@ -16,8 +16,8 @@ from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import MergedContact, QuarantineItem
 from smarketing.web.app import create_app
-from tests.api_support import auth, make_api_key
-from tests.web.support import seeded_workspace
+from tests.support.api_keys import auth, make_api_key
+from tests.support.web import seeded_workspace
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ANA = "ana@acme.example"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from smarketing.core.database import transaction
 from smarketing.models import Contact
-from tests.api.support import ANA, BRUNO, LEA, MAX, OLGA, Api, every_page, rejected
+from tests.support.api import ANA, BRUNO, LEA, MAX, OLGA, Api, every_page, rejected
 
 
 def contact_row(api: Api, email: str) -> Contact | None:

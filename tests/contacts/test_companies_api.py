@@ -6,7 +6,7 @@ from smarketing.core.database import transaction
 from smarketing.interchange.importer import Importer
 from smarketing.models import Company
 from smarketing.quarantine.service import replay
-from tests.api.support import ANA, NOW, Api, every_page, rejected
+from tests.support.api import ANA, NOW, Api, every_page, rejected
 
 
 def test_a_company_is_upserted_by_domain(api: Api) -> None:

@@ -1,6 +1,5 @@
-"""Fixtures of the October 2026 SLA workspace (tests/web/test_sla_pages.py), shared by
-the SLA pages' and the API's tests. test_pages.py defines its own `workspace` and clients,
-which take precedence in that module."""
+"""Fixtures shared by the tests of every package: the web app on a fresh workspace (SQLite,
+or SQLite and PostgreSQL) and the JSON API with keys. Registered in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -11,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.web.app import create_app
-from tests.web.test_sla_pages import NOW, october_workspace
+from tests.support.api import Api, api_on
+from tests.support.october import NOW, october_workspace
 
 
 @pytest.fixture
@@ -37,3 +37,15 @@ def db_workspace(workspace_url: str) -> Iterator[OpenWorkspace]:
 def db_client(db_workspace: OpenWorkspace) -> Iterator[TestClient]:
     with TestClient(create_app(db_workspace, clock=lambda: NOW)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def api(workspace_url: str) -> Iterator[Api]:
+    """On SQLite and on PostgreSQL."""
+    yield from api_on(workspace_url)
+
+
+@pytest.fixture
+def sqlite_api(sqlite_url: str) -> Iterator[Api]:
+    """On SQLite only: for what does not depend on the database (authentication)."""
+    yield from api_on(sqlite_url)

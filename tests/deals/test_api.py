@@ -8,7 +8,7 @@ from urllib.parse import quote
 from smarketing.core.database import transaction
 from smarketing.models import Deal
 from smarketing.quarantine.service import replay
-from tests.api.support import BRUNO, LEA, MAX, NOW, Api, every_page, rejected
+from tests.support.api import BRUNO, LEA, MAX, NOW, Api, every_page, rejected
 
 OPEN = {"id": "crm/77", "contact": MAX, "amount": "18400", "status": "open",
         "created_at": "2026-05-12T11:00:00+02:00", "name": "Kitchen refit"}  # fmt: skip

@@ -7,7 +7,7 @@ import orjson
 from smarketing.core.database import transaction
 from smarketing.models import Campaign, CostEntry
 from smarketing.quarantine.service import replay
-from tests.api.support import NOW, Api, every_page, rejected
+from tests.support.api import NOW, Api, every_page, rejected
 
 FALL = {"key": "fall", "name": "Fall fair", "channel": "event", "product_line": "kitchens",
         "cost": 1500.5, "starts_on": "2026-09-01", "ends_on": "2026-09-30"}  # fmt: skip
