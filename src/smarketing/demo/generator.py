@@ -25,18 +25,21 @@ import calendar as month_calendar
 import math
 import random
 import unicodedata
+from bisect import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from itertools import accumulate
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from smarketing.demo.constants import DEMO_EMAIL_DOMAIN
 from smarketing.sla.calendar import BusinessCalendar, add_business_time, calendar_from_json
 
 Record = dict[str, Any]
+T = TypeVar("T")
 
 WORKSPACE_NAME = "Nordwood Kitchens & Furniture"
 TIMEZONE = "Europe/Madrid"
@@ -493,6 +496,9 @@ P_SUBSCRIBER = {"organic_search": 0.45, "paid_search": 0.15, "social": 0.55,
 # -- small helpers ----------------------------------------------------------------------
 
 
+# Names, cities and user names come from the small fixed lists above, so slugs are
+# memoized: a few thousand entries at most, whatever the number of contacts.
+@cache
 def _slug(text: str, sep: str = "-") -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = "".join(ch.lower() if ch.isalnum() else " " for ch in ascii_text).split()
@@ -511,6 +517,33 @@ def _local(day: date, minutes: int, zone: ZoneInfo = MADRID) -> datetime:
 
 def _pick(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:
     return rng.choices(items, weights=weights)[0]
+
+
+class _Weighted(Generic[T]):
+    """A weighted choice whose cumulative weights are summed once, not at every draw.
+
+    `pick(rng)` draws exactly what `_pick(rng, items, weights)` (`rng.choices(items,
+    weights)[0]`) draws: `random.choices` sums the weights into these same cumulative
+    weights, then bisects them at `rng.random() * total` (CPython 3.9 and later), which
+    is what `pick` does without the per-call set-up.
+    """
+
+    __slots__ = ("cum_weights", "hi", "items", "total")
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cum_weights = tuple(accumulate(weights))
+        self.total = self.cum_weights[-1] + 0.0
+        self.hi = len(self.items) - 1
+
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect(self.cum_weights, rng.random() * self.total, 0, self.hi)]
+
+
+@cache
+def _page_url(language: str, product_line: str) -> str:
+    page = PAGES[product_line][("es", "it", "pt").index(language)]
+    return f"{SITE}/{language}/{page}"
 
 
 def _money(value: float) -> str:
@@ -542,6 +575,11 @@ def _drop_none(record: Record) -> Record:
     return {k: v for k, v in record.items() if v is not None}
 
 
+def _origin_choice(campaigns: list[Campaign], line: str) -> _Weighted[Campaign]:
+    """First-touch campaigns of a channel, those of the contact's product line twice as likely."""
+    return _Weighted(campaigns, [2.0 if c.product_line == line else 1.0 for c in campaigns])
+
+
 # -- companies --------------------------------------------------------------------------
 
 
@@ -563,6 +601,24 @@ class Company:
                 "employees": self.employees}  # fmt: skip
 
 
+# The fixed weighted choices, with their cumulative weights summed once (see _Weighted).
+COUNTRY_CHOICE = _Weighted(COUNTRIES, COUNTRY_WEIGHTS)
+PERSONA_CHOICE = _Weighted(PERSONAS, PERSONA_WEIGHTS)
+LINE_CHOICE = {p.key: _Weighted([line for line, _ in p.product_lines],
+                                [weight for _, weight in p.product_lines])
+               for p in PERSONAS}  # fmt: skip
+CHANNEL_CHOICE = {p.key: _Weighted(CHANNELS, p.channels) for p in PERSONAS}
+TOUCH_KIND_CHOICE = _Weighted(("page_view", "email_open", "email_click", "content_download",
+                               "ad_click", "form_submit"), (35, 25, 14, 12, 8, 6))  # fmt: skip
+BROWSE_CHANNEL_CHOICE = _Weighted(("organic_search", "direct", "social", "referral"),
+                                  (50, 35, 10, 5))  # fmt: skip
+TRIGGER_CHANNEL_CHOICE = _Weighted(("direct", "organic_search", "email"), (50, 35, 15))
+FIRST_ATTEMPT_KIND_CHOICE = _Weighted(("call", "email", "social"), (60, 33, 7))
+LATER_ATTEMPT_KIND_CHOICE = _Weighted(("call", "email", "social"), (50, 40, 10))
+EARLY_REJECTION_CHOICE = _Weighted(EARLY_REJECTIONS, [w[2] for w in EARLY_REJECTIONS])
+REJECTION_CHOICE = _Weighted(REJECTIONS, [r[2] for r in REJECTIONS])
+
+
 @cache
 def _coprime_step(space: int) -> int:
     step = 7919
@@ -578,8 +634,8 @@ def _company(seed: int, index: int) -> tuple[Company, random.Random]:
     country's name space, so domains are unique without remembering the ones made.
     """
     rng = random.Random(f"nordwood:{seed}:company:{index}")
-    country = _pick(rng, COUNTRIES, COUNTRY_WEIGHTS)
-    persona = _pick(rng, PERSONAS, PERSONA_WEIGHTS)
+    country = COUNTRY_CHOICE.pick(rng)
+    persona = PERSONA_CHOICE.pick(rng)
     templates = COMPANY_TEMPLATES[(persona.key, country)]
     words = _words(persona.key, country)
     cities = CITIES[country]
@@ -627,10 +683,12 @@ class _Story:
         self.items.append((at, len(self.items), record))
 
     def records(self) -> list[Record]:
-        return [item[2] for item in sorted(self.items, key=lambda i: (i[0], i[1]))]
+        # Sorting the (instant, position, record) tuples themselves sorts by (instant,
+        # position): positions are unique, so the records are never compared.
+        return [item[2] for item in sorted(self.items)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     index: int
     email: str
@@ -662,6 +720,13 @@ class _Demo:
             self.by_channel[campaign.channel].append(campaign)
         self.email_campaigns = self.by_channel["email"]
         self.ad_campaigns = self.by_channel["display"] + self.by_channel["paid_social"]
+        # Which campaigns reach whom depends on a handful of keys (persona, product line,
+        # channel, day), so each list is filtered once and remembered; the lists keep the
+        # campaigns' order, so draws from them are the same as from freshly built ones.
+        self._fairs: dict[tuple[str, str], list[Campaign]] = {}
+        self._origins: dict[tuple[str, str, str], list[Campaign]] = {}
+        self._origin_choices: dict[tuple[str, str, str], _Weighted[Campaign]] = {}
+        self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
 
     # -- workspace-wide records --------------------------------------------------------
 
@@ -769,14 +834,13 @@ class _Demo:
         position = (company.name_offset + slot) % (len(firsts) * len(lasts))
         first, last = firsts[position % len(firsts)], lasts[position // len(firsts)]
         persona = company.persona
-        line = _pick(rng, [p for p, _ in persona.product_lines],
-                     [w for _, w in persona.product_lines])  # fmt: skip
+        line = LINE_CHOICE[persona.key].pick(rng)
         freemail = persona.key in ("kitchen_studio", "interior_architect") and rng.random() < 0.15
         if freemail:
             email = f"{_slug(first, '.')}.{_slug(last, '')}{index}@{rng.choice(FREEMAIL[country])}"
         else:
             email = f"{_slug(first, '.')}.{_slug(last, '')}@{company.domain}"
-        channel = _pick(rng, CHANNELS, persona.channels)
+        channel = CHANNEL_CHOICE[persona.key].pick(rng)
         campaign, created = self._origin(rng, persona.key, line, channel)
         if campaign is None and channel == "event":  # no fair for this persona: came direct
             channel = "direct"
@@ -789,8 +853,11 @@ class _Demo:
     ):
         """First-touch campaign and creation instant."""
         if channel == "event":
-            fairs = [c for c in self.by_channel["event"] if c.reaches(persona, line)
-                     and c.starts_on < self.today]  # fmt: skip
+            fairs = self._fairs.get((persona, line))
+            if fairs is None:
+                fairs = [c for c in self.by_channel["event"] if c.reaches(persona, line)
+                         and c.starts_on < self.today]  # fmt: skip
+                self._fairs[(persona, line)] = fairs
             if not fairs:
                 return None, self._creation_instant(rng)
             fair = rng.choice(fairs)
@@ -799,12 +866,30 @@ class _Demo:
             return fair, _local(day, rng.randrange(10 * 60, 19 * 60))
         created = self._creation_instant(rng)
         day = created.astimezone(MADRID).date()
-        options = [c for c in self.by_channel[channel] if c.runs_on(day)
-                   and c.reaches(persona, line)]  # fmt: skip
+        key = (channel, persona, line)
+        reaching = self._origins.get(key)
+        if reaching is None:
+            reaching = [c for c in self.by_channel[channel] if c.reaches(persona, line)]
+            self._origins[key] = reaching
+        options = [c for c in reaching if c.runs_on(day)]
         if not options or (channel in ("organic_search", "direct") and rng.random() < 0.25):
             return None, created
-        weights = [2.0 if c.product_line == line else 1.0 for c in options]
-        return _pick(rng, options, weights), created
+        if len(options) < len(reaching):  # not all of them run that day
+            return _origin_choice(options, line).pick(rng), created
+        choice = self._origin_choices.get(key)
+        if choice is None:
+            choice = self._origin_choices[key] = _origin_choice(options, line)
+        return choice.pick(rng), created
+
+    def touch_campaigns(self, persona: str, line: str) -> tuple[list[Campaign], list[Campaign]]:
+        """The email and the ad campaigns that reach `persona` for product line `line`."""
+        key = (persona, line)
+        if key not in self._touches:
+            self._touches[key] = (
+                [c for c in self.email_campaigns if c.reaches(persona, line)],
+                [c for c in self.ad_campaigns if c.reaches(persona, line)],
+            )
+        return self._touches[key]
 
     def _creation_instant(self, rng: random.Random) -> datetime:
         """Growing over the history, mostly on weekdays and in office hours."""
@@ -891,22 +976,28 @@ class _Acts:
         self.count = 0
 
     def _url(self, suffix: str = "") -> str:
-        lang = self.p.language
-        page = PAGES[self.p.product_line][("es", "it", "pt").index(lang)]
-        return f"{SITE}/{lang}/{page}{suffix}"
+        return _page_url(self.p.language, self.p.product_line) + suffix
 
     def add(self, at: datetime, kind: str, *, campaign: Campaign | None = None,
             channel: str | None = None, content: str | None = None, url: str | None = None,
             lead: bool = False, properties: dict[str, Any] | None = None) -> datetime:  # fmt: skip
         """Record an activity; with `lead`, the subscriber becomes a lead by it."""
         self.count += 1
-        record = _drop_none({
-            "type": "activity", "id": f"nw-act-{self.p.index}-{self.count}",
-            "contact": self.p.email, "kind": kind, "at": _fmt(at),
-            "channel": channel if campaign is None else None,
-            "campaign": campaign.key if campaign else None, "url": url, "content": content,
-            "properties": properties,
-        })  # fmt: skip
+        # Built key by key rather than through _drop_none (this is the commonest record);
+        # the keys keep the order of the full record with its None values dropped.
+        record: Record = {"type": "activity", "id": f"nw-act-{self.p.index}-{self.count}",
+                          "contact": self.p.email, "kind": kind, "at": _fmt(at)}  # fmt: skip
+        if campaign is None:
+            if channel is not None:
+                record["channel"] = channel
+        else:
+            record["campaign"] = campaign.key
+        if url is not None:
+            record["url"] = url
+        if content is not None:
+            record["content"] = content
+        if properties is not None:
+            record["properties"] = properties
         if kind == "content_download" and content is None:
             record["content"] = self.rng.choice(CONTENT[self.p.product_line])
         self.story.add(at, record)
@@ -947,22 +1038,20 @@ class _Acts:
 
     def _touch(self, at: datetime) -> None:
         rng = self.rng
-        kind = _pick(rng, ("page_view", "email_open", "email_click", "content_download",
-                           "ad_click", "form_submit"), (35, 25, 14, 12, 8, 6))  # fmt: skip
+        kind = TOUCH_KIND_CHOICE.pick(rng)
         if kind in ("email_open", "email_click"):
-            options = [c for c in self.demo.email_campaigns
-                       if c.reaches(self.p.company.persona.key, self.p.product_line)]  # fmt: skip
-            self.add(at, kind, campaign=rng.choice(options))
+            emails, _ads = self.demo.touch_campaigns(self.p.company.persona.key,
+                                                     self.p.product_line)  # fmt: skip
+            self.add(at, kind, campaign=rng.choice(emails))
         elif kind == "ad_click":
-            options = [c for c in self.demo.ad_campaigns
-                       if c.reaches(self.p.company.persona.key, self.p.product_line)]  # fmt: skip
-            self.add(at, kind, campaign=rng.choice(options), url=self._url())
+            _emails, ads = self.demo.touch_campaigns(self.p.company.persona.key,
+                                                     self.p.product_line)  # fmt: skip
+            self.add(at, kind, campaign=rng.choice(ads), url=self._url())
         elif kind == "form_submit":
             self.add(at, kind, channel="direct", content="Newsletter preferences",
                      url=self._url("/preferences"))  # fmt: skip
         else:
-            channel = _pick(rng, ("organic_search", "direct", "social", "referral"),
-                            (50, 35, 10, 5))  # fmt: skip
+            channel = BROWSE_CHANNEL_CHOICE.pick(rng)
             self.add(at, kind, channel=channel, url=self._url(f"/{rng.randint(1, 40)}"))
 
     def trigger(self, after: datetime, lead: bool = False) -> datetime | None:
@@ -973,7 +1062,7 @@ class _Acts:
         if at >= self.demo.end:
             return None
         kind, content = self.rng.choice(HIGH_INTENT)
-        channel = _pick(self.rng, ("direct", "organic_search", "email"), (50, 35, 15))
+        channel = TRIGGER_CHANNEL_CHOICE.pick(self.rng)
         return self.add(at, kind, channel=channel, content=content, url=self._url("/contact"),
                         lead=lead)  # fmt: skip
 
@@ -1041,7 +1130,7 @@ class _Handoff:
         if rng.random() < 0.04:  # the rep looks at the profile and disqualifies at once
             at = _business(calendar, assigned, rng.uniform(0.2, 3))
             if at < self.end:
-                reason, then, _w = _pick(rng, EARLY_REJECTIONS, [w[2] for w in EARLY_REJECTIONS])
+                reason, then, _w = EARLY_REJECTION_CHOICE.pick(rng)
                 self._decide(at, rep, False, reason, then)
             return None
         roll = rng.random()
@@ -1064,8 +1153,8 @@ class _Handoff:
         for number in range(1, 6):
             if at >= self.end:
                 return None
-            kind = _pick(rng, ("call", "email", "social"), (60, 33, 7) if number == 1
-                         else (50, 40, 10))  # fmt: skip
+            kinds = FIRST_ATTEMPT_KIND_CHOICE if number == 1 else LATER_ATTEMPT_KIND_CHOICE
+            kind = kinds.pick(rng)
             outcome = self._outcome(kind)
             self.story.add(at, _drop_none({
                 "type": "attempt", "id": self._attempt_id(), "contact": self.p.email,
@@ -1121,7 +1210,7 @@ class _Handoff:
         p_accept = 0.78 + (0.1 if p.channel in ("event", "referral") else 0.0) - (
             0.12 if p.channel in ("display", "social") else 0.0)
         if rng.random() >= p_accept:
-            reason, then, _w = _pick(rng, REJECTIONS, [r[2] for r in REJECTIONS])
+            reason, then, _w = REJECTION_CHOICE.pick(rng)
             self._decide(decided, rep, False, reason, then)
             return decided if then == "recycle" else None
         comment = rng.choice((None, "Project confirmed, budget approved",
