@@ -25,7 +25,7 @@ import calendar as month_calendar
 import math
 import random
 import unicodedata
-from bisect import bisect
+from bisect import bisect, bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,7 +36,12 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from smarketing.demo.constants import DEMO_EMAIL_DOMAIN
-from smarketing.sla.calendar import BusinessCalendar, add_business_time, calendar_from_json
+from smarketing.sla.calendar import (
+    BusinessCalendar,
+    add_business_time,
+    calendar_from_json,
+    open_windows,
+)
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -555,10 +560,47 @@ def _calendar(key: str) -> BusinessCalendar:
     return calendar_from_json(CALENDARS[key])
 
 
-def _business(key: str, start: datetime, hours: float) -> datetime:
-    """`hours` of business time after `start` on calendar `key`, in UTC."""
-    due = add_business_time(_calendar(key), start, timedelta(seconds=int(hours * 3600)))
-    return due.astimezone(UTC)
+class _BusinessTime:
+    """`add_business_time` on one calendar, answered from a table of its open windows.
+
+    The handoffs ask "N business hours after t" a few times per MQL, and
+    `add_business_time` walks the calendar day by day from t for each question. Here the
+    open windows from `origin` on are listed once, as `open_windows` yields them (read
+    lazily, as far as the questions reach), with the open time elapsed from `origin` to
+    the end of each window; an answer is then two bisections. The answers are exactly
+    `add_business_time`'s (in UTC): the same windows, the same whole-microsecond timedelta
+    arithmetic, and a duration ending at a window's end gives that end. A start before
+    `origin`, or a zero duration, goes to `add_business_time` itself.
+    """
+
+    def __init__(self, calendar: BusinessCalendar, origin: datetime) -> None:
+        self.calendar = calendar
+        self.origin = origin
+        self._windows = open_windows(calendar, origin)  # unbounded
+        self._starts: list[datetime] = []
+        self._ends: list[datetime] = []
+        self._open_until: list[timedelta] = []  # open time from origin to each window's end
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant when `duration` of business time has elapsed after `start`, in UTC."""
+        if start < self.origin or duration <= timedelta(0):
+            return add_business_time(self.calendar, start, duration).astimezone(UTC)
+        ends, open_until = self._ends, self._open_until
+        while not ends or ends[-1] <= start:
+            self._read_window()
+        first = bisect_right(ends, start)  # the first window still open after `start`
+        target = open_until[first] - (ends[first] - max(self._starts[first], start)) + duration
+        while open_until[-1] < target:
+            self._read_window()
+        last = bisect_left(open_until, target, first)  # the window where `duration` runs out
+        return ends[last] - (open_until[last] - target)
+
+    def _read_window(self) -> None:
+        start, end = next(self._windows)
+        elapsed = self._open_until[-1] if self._open_until else timedelta(0)
+        self._starts.append(start)
+        self._ends.append(end)
+        self._open_until.append(elapsed + (end - start))
 
 
 def _phone(rng: random.Random, country: str) -> str:
@@ -715,6 +757,10 @@ class _Demo:
         self.end = _local(self.today, 0)
         self.history_start = self.today - timedelta(days=HISTORY_DAYS)
         self.campaigns, self.first_month = _campaigns(self.history_start, self.today)
+        # Every instant the handoffs start from is after the earliest fair's first day,
+        # at most FAIR_SLACK_DAYS before the history (earlier ones are still answered).
+        origin = _local(self.history_start - timedelta(days=FAIR_SLACK_DAYS + 1), 0)
+        self._business_time = {key: _BusinessTime(_calendar(key), origin) for key in CALENDARS}
         self.by_channel: dict[str, list[Campaign]] = {c: [] for c in CHANNELS}
         for campaign in self.campaigns:
             self.by_channel[campaign.channel].append(campaign)
@@ -727,6 +773,10 @@ class _Demo:
         self._origins: dict[tuple[str, str, str], list[Campaign]] = {}
         self._origin_choices: dict[tuple[str, str, str], _Weighted[Campaign]] = {}
         self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
+
+    def business(self, key: str, start: datetime, hours: float) -> datetime:
+        """`hours` of business time after `start` on calendar `key`, in UTC."""
+        return self._business_time[key].add(start, timedelta(seconds=int(hours * 3600)))
 
     # -- workspace-wide records --------------------------------------------------------
 
@@ -934,7 +984,7 @@ class _Demo:
         while at is not None and episode <= 2:
             mql_at = at + timedelta(minutes=rng.randint(1, 30))
             if p.channel == "event" and episode == 1:  # fair leads are qualified back home
-                mql_at = _business(SLA_CALENDAR, at, rng.uniform(6, 30))
+                mql_at = self.business(SLA_CALENDAR, at, rng.uniform(6, 30))
             if mql_at >= self.end:
                 return story
             score = rng.randint(MQL_SCORE, 95)
@@ -1104,7 +1154,7 @@ class _Handoff:
             assigned = mql_at + timedelta(seconds=rng.randint(60, 900))
             by, reason = "system", f"Round robin · {TEAMS[self.team][0]}"
         else:
-            assigned = _business(SLA_CALENDAR, mql_at, rng.uniform(0.5, 6))
+            assigned = self.demo.business(SLA_CALENDAR, mql_at, rng.uniform(0.5, 6))
             by, reason = USERS[1].email, "Manual triage: key account"
         if assigned >= self.end:
             return None
@@ -1128,7 +1178,7 @@ class _Handoff:
         rng = self.rng
         calendar = rep.calendar or TEAMS[self.team][1]
         if rng.random() < 0.04:  # the rep looks at the profile and disqualifies at once
-            at = _business(calendar, assigned, rng.uniform(0.2, 3))
+            at = self.demo.business(calendar, assigned, rng.uniform(0.2, 3))
             if at < self.end:
                 reason, then, _w = EARLY_REJECTION_CHOICE.pick(rng)
                 self._decide(at, rep, False, reason, then)
@@ -1136,7 +1186,7 @@ class _Handoff:
         roll = rng.random()
         if roll < rep.missing:
             if may_reassign and rng.random() < 0.6:
-                at = _business(SLA_CALENDAR, assigned, rng.uniform(10, 24))
+                at = self.demo.business(SLA_CALENDAR, assigned, rng.uniform(10, 24))
                 if at < self.end:
                     manager = _manager(self.team)
                     other = self._rep(at, exclude=rep)
@@ -1148,7 +1198,7 @@ class _Handoff:
             delay = rng.uniform(8.3, 30)
         else:
             delay = min(7.6, rng.expovariate(1 / 1.4) + 0.05)
-        at = _business(SLA_CALENDAR, assigned, delay)
+        at = self.demo.business(SLA_CALENDAR, assigned, delay)
         connected_at: datetime | None = None
         for number in range(1, 6):
             if at >= self.end:
@@ -1162,7 +1212,7 @@ class _Handoff:
             }))  # fmt: skip
             if outcome == "bounced" and kind == "email":
                 reason = "Invalid contact details (email bounced)"
-                decided = _business(calendar, at, rng.uniform(0.2, 4))
+                decided = self.demo.business(calendar, at, rng.uniform(0.2, 4))
                 if decided < self.end:
                     self._decide(decided, rep, False, reason, "disqualify")
                 return None
@@ -1171,10 +1221,10 @@ class _Handoff:
                 break
             if number == 5 or rng.random() < rep.gives_up:
                 break
-            at = _business(calendar, at, rng.uniform(4, 20))
+            at = self.demo.business(calendar, at, rng.uniform(4, 20))
         if connected_at is None:
             if rng.random() < (0.55 if number == 5 else 0.25):
-                decided = _business(calendar, at, rng.uniform(4, 24))
+                decided = self.demo.business(calendar, at, rng.uniform(4, 24))
                 if decided < self.end:
                     self._decide(decided, rep, False, UNRESPONSIVE, "recycle")
                     return decided
@@ -1198,13 +1248,13 @@ class _Handoff:
         rng, p = self.rng, self.p
         at = connected
         if rng.random() < 0.25:  # a meeting before deciding
-            at = _business(calendar, at, rng.uniform(8, 40))
+            at = self.demo.business(calendar, at, rng.uniform(8, 40))
             if at >= self.end:
                 return None
             self.story.add(at, {"type": "attempt", "id": self._attempt_id(),
                                 "contact": p.email, "by": rep.email, "kind": "meeting",
                                 "at": _fmt(at), "outcome": "connected"})  # fmt: skip
-        decided = _business(calendar, at, rng.uniform(0.3, 16))
+        decided = self.demo.business(calendar, at, rng.uniform(0.3, 16))
         if decided >= self.end:
             return None
         p_accept = 0.78 + (0.1 if p.channel in ("event", "referral") else 0.0) - (
