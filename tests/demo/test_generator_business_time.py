@@ -41,12 +41,19 @@ def oracle(key: str, start: datetime, duration: timedelta) -> datetime:
     return add_business_time(CALENDAR_OBJECTS[key], start, duration).astimezone(UTC)
 
 
-def madrid(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=MADRID, fold=fold).astimezone(UTC)  # type: ignore[misc]
+def madrid(
+    year: int, month: int, day: int, hour: int, minute: int, second: int = 0, fold: int = 0
+) -> datetime:
+    """A Madrid wall time as a UTC instant."""
+    wall = datetime(year, month, day, hour, minute, second, tzinfo=MADRID, fold=fold)
+    return wall.astimezone(UTC)
 
 
+# hypothesis takes naive bounds and attaches the time zone itself.
 starts = st.datetimes(
-    min_value=datetime(2025, 11, 1), max_value=datetime(2027, 3, 1), timezones=st.just(UTC)
+    min_value=datetime(2025, 11, 1),  # noqa: DTZ001
+    max_value=datetime(2027, 3, 1),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 durations = st.one_of(
     st.integers(min_value=0, max_value=80 * 3600).map(lambda s: timedelta(seconds=s)),
