@@ -511,7 +511,36 @@ def _slug(text: str, sep: str = "-") -> str:
 
 
 def _fmt(instant: datetime) -> str:
+    """`instant.astimezone(MADRID).isoformat()`, the same text, made cheaply.
+
+    Every record has an instant, and `isoformat` of a zoned datetime was the generator's
+    costliest call. A UTC instant with whole seconds is written from its UTC hour's Madrid
+    date, hour and offset (made once per UTC day) and its own minute and second: right
+    whenever Madrid's offset is whole hours and the same all that UTC day, which
+    `_madrid_day` checks (else it answers None and `isoformat` writes the instant).
+    """
+    if instant.tzinfo is UTC and not instant.microsecond:
+        day = _madrid_day(instant.year, instant.month, instant.day)
+        if day is not None:
+            hours, offset = day
+            return f"{hours[instant.hour]}{instant.minute:02d}:{instant.second:02d}{offset}"
     return instant.astimezone(MADRID).isoformat()
+
+
+@cache
+def _madrid_day(year: int, month: int, day: int) -> tuple[tuple[str, ...], str] | None:
+    """For one UTC day: the Madrid date and hour of each of its 24 UTC hours as
+    `isoformat` writes them ("2026-05-03T12:") and the offset ("+02:00"); None when the
+    offset is not whole hours or changes that day (the days of the clock changes)."""
+    start = datetime(year, month, day, tzinfo=UTC)
+    first = start.astimezone(MADRID)
+    last = (start + timedelta(days=1, microseconds=-1)).astimezone(MADRID)
+    offset = first.utcoffset()
+    if first.minute or first.second or offset is None or offset != last.utcoffset():
+        return None
+    wall = start.replace(tzinfo=None) + offset
+    hours = tuple((wall + timedelta(hours=h)).isoformat()[:14] for h in range(24))
+    return hours, first.isoformat()[19:]
 
 
 def _local(day: date, minutes: int, zone: ZoneInfo = MADRID) -> datetime:
@@ -522,6 +551,40 @@ def _local(day: date, minutes: int, zone: ZoneInfo = MADRID) -> datetime:
 
 def _pick(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:
     return rng.choices(items, weights=weights)[0]
+
+
+class _Random(random.Random):
+    """`random.Random` with leaner integer draws: the same stream, the same values.
+
+    `randint`, `randrange` and `choice` of `random.Random` (CPython 3.11 to 3.13) all come
+    down to `_randbelow(n)`: `getrandbits(n.bit_length())` until the value is below `n`.
+    These do that in one Python call instead of three, without the argument checks
+    (anything but the plain forms used here goes to `random.Random`). The generator draws
+    about a dozen integers per contact; tests/demo pins that the records stay the same.
+    """
+
+    def _below(self, n: int) -> int:
+        k = n.bit_length()
+        r = self.getrandbits(k)
+        while r >= n:
+            r = self.getrandbits(k)
+        return r
+
+    def randint(self, a: int, b: int) -> int:
+        if b < a:
+            return super().randint(a, b)  # raises the usual ValueError
+        return a + self._below(b - a + 1)
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        low, high = (0, start) if stop is None else (start, stop)
+        if step != 1 or high <= low:
+            return super().randrange(start, stop, step)
+        return low + self._below(high - low)
+
+    def choice(self, seq: Sequence[T]) -> T:
+        if not seq:
+            return super().choice(seq)  # raises the usual IndexError
+        return seq[self._below(len(seq))]
 
 
 class _Weighted(Generic[T]):
@@ -625,7 +688,7 @@ def _origin_choice(campaigns: list[Campaign], line: str) -> _Weighted[Campaign]:
 # -- companies --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Company:
     index: int
     domain: str
@@ -675,28 +738,49 @@ def _company(seed: int, index: int) -> tuple[Company, random.Random]:
     The name, city and domain come from a bijection of `index` into the persona's and
     country's name space, so domains are unique without remembering the ones made.
     """
-    rng = random.Random(f"nordwood:{seed}:company:{index}")
+    rng = _Random(f"nordwood:{seed}:company:{index}")
     country = COUNTRY_CHOICE.pick(rng)
     persona = PERSONA_CHOICE.pick(rng)
-    templates = COMPANY_TEMPLATES[(persona.key, country)]
-    words = _words(persona.key, country)
-    cities = CITIES[country]
-    space = len(templates) * len(words) * len(cities)
+    space = _name_space_size(persona.key, country)
     rank = (index % space) * _coprime_step(space) % space
     round_ = index // space
-    template = templates[rank % len(templates)]
-    word = words[(rank // len(templates)) % len(words)]
-    city = cities[rank // (len(templates) * len(words))]
-    name = template.format(w=word)
-    suffix = f"-{round_ + 1}" if round_ else ""
-    domain = f"{_slug(name)}-{_slug(city)}{suffix}.{TLD[country]}"
-    low, high = persona.employees
-    employees = int(math.exp(rng.uniform(math.log(low), math.log(high))))
+    name, city, domain = _company_name(persona.key, country, rank)
+    if round_:
+        name, domain = f"{name} {city}", f"{domain}-{round_ + 1}"
+    low, high = EMPLOYEES_LOG_RANGE[persona.key]
+    employees = int(math.exp(rng.uniform(low, high)))
     size = rng.choice(persona.contacts_per_company)
     names = len(FIRST_NAMES[country]) * len(LAST_NAMES[country])
-    company = Company(index, domain, f"{name} {city}" if round_ else name, country, city,
-                      persona, employees, size, rng.randrange(names))  # fmt: skip
+    company = Company(index, f"{domain}.{TLD[country]}", name, country, city, persona,
+                      employees, size, rng.randrange(names))  # fmt: skip
     return company, rng
+
+
+#: log(employees) bounds of each persona's companies.
+EMPLOYEES_LOG_RANGE = {p.key: (math.log(p.employees[0]), math.log(p.employees[1]))
+                       for p in PERSONAS}  # fmt: skip
+
+
+@cache
+def _name_space_size(persona: str, country: str) -> int:
+    """How many (template, word, city) names a persona's companies have in a country."""
+    templates = COMPANY_TEMPLATES[(persona, country)]
+    return len(templates) * len(_words(persona, country)) * len(CITIES[country])
+
+
+# Cached: the name space is small, and the second pass over the companies (contacts and
+# their stories) asks for every name the first pass (company records) made.
+@cache
+def _company_name(persona: str, country: str, rank: int) -> tuple[str, str, str]:
+    """Name, city and domain (before any round suffix and the TLD) at `rank` of the name
+    space of a persona in a country."""
+    templates = COMPANY_TEMPLATES[(persona, country)]
+    words = _words(persona, country)
+    template = templates[rank % len(templates)]
+    word = words[(rank // len(templates)) % len(words)]
+    city = CITIES[country][rank // (len(templates) * len(words))]
+    name = template.format(w=word)
+    return name, city, f"{_slug(name)}-{_slug(city)}"
 
 
 def _companies(seed: int, contacts: int) -> Iterator[tuple[Company, random.Random, int]]:

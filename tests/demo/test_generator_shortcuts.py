@@ -1,11 +1,13 @@
-"""The demo generator's table-driven business time gives exactly `add_business_time`'s answers.
+"""The demo generator's shortcuts give exactly the answers of the calls they replace.
 
-`add_business_time` (smarketing.sla.calendar) is the oracle: slow, and obviously right for
-the generator, since the records were made with it.
+Each oracle is the slow call the generator made before (and its records were made with):
+`add_business_time` for `_BusinessTime`, `astimezone(MADRID).isoformat()` for `_fmt`,
+`random.Random` for `_Random`, `random.choices` for `_Weighted`.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from smarketing.demo.generator import CALENDARS, _BusinessTime
+from smarketing.demo.generator import CALENDARS, _BusinessTime, _fmt, _Random, _Weighted
 from smarketing.sla.calendar import BusinessCalendar, add_business_time, calendar_from_json
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -96,3 +98,93 @@ def test_a_fresh_table_asked_far_ahead_first_agrees_with_the_oracle(key: str) ->
     ]
     for start, duration in questions:
         assert table.add(start, duration) == oracle(key, start, duration)
+
+
+# -- instants as Madrid wall time ----------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    instant=st.one_of(
+        st.datetimes(
+            min_value=datetime(2020, 1, 1),  # noqa: DTZ001
+            max_value=datetime(2030, 12, 31),  # noqa: DTZ001
+            timezones=st.just(UTC),
+        ),
+        st.datetimes(
+            min_value=datetime(2020, 1, 1),  # noqa: DTZ001
+            max_value=datetime(2030, 12, 31),  # noqa: DTZ001
+            timezones=st.sampled_from([MADRID, ZoneInfo("America/New_York")]),
+        ),
+        st.integers(min_value=1_577_836_800, max_value=1_924_991_999).map(
+            lambda seconds: datetime.fromtimestamp(seconds, UTC)
+        ),
+    )
+)
+@example(instant=madrid(2026, 3, 29, 1, 59, 59))
+@example(instant=madrid(2026, 3, 29, 3, 0))
+@example(instant=madrid(2026, 10, 25, 2, 30))
+@example(instant=madrid(2026, 10, 25, 2, 30, fold=1))
+@example(instant=datetime(2026, 10, 25, 0, 59, 59, tzinfo=UTC))
+@example(instant=datetime(2026, 10, 25, 1, 0, tzinfo=UTC))
+@example(instant=datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+@example(instant=datetime(2028, 2, 28, 23, 30, tzinfo=UTC))
+@example(instant=datetime(2028, 2, 29, 23, 0, 1, tzinfo=UTC))
+def test_instants_are_written_as_isoformat_writes_them_in_madrid(instant: datetime) -> None:
+    assert _fmt(instant) == instant.astimezone(MADRID).isoformat()
+
+
+# -- random draws ---------------------------------------------------------------------------
+
+draws = st.lists(
+    st.one_of(
+        st.tuples(st.just("randint"), st.integers(-50, 50), st.integers(0, 2**40)),
+        st.tuples(st.just("randrange1"), st.integers(1, 2**40), st.just(0)),
+        st.tuples(st.just("randrange2"), st.integers(-50, 50), st.integers(1, 2**40)),
+        st.tuples(st.just("choice"), st.integers(1, 300), st.just(0)),
+        st.tuples(st.just("random"), st.just(0), st.just(0)),
+        st.tuples(st.just("weighted"), st.integers(1, 12), st.just(0)),
+    ),
+    max_size=60,
+)
+
+
+def draw(rng: random.Random, lean: bool, kind: str, a: int, b: int) -> object:
+    if kind == "randint":
+        return rng.randint(a, a + b)
+    if kind == "randrange1":
+        return rng.randrange(a)
+    if kind == "randrange2":
+        return rng.randrange(a, a + b)
+    if kind == "choice":
+        return rng.choice(range(a))
+    if kind == "weighted":
+        items, weights = list(range(a)), [(i * 7) % 5 + 0.5 for i in range(a)]
+        if lean:
+            return _Weighted(items, weights).pick(rng)
+        return rng.choices(items, weights=weights)[0]
+    return rng.random()
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.one_of(st.integers(), st.text(max_size=30)), calls=draws)
+def test_the_lean_random_draws_what_random_random_draws(
+    seed: int | str, calls: list[tuple[str, int, int]]
+) -> None:
+    lean, plain = _Random(seed), random.Random(seed)
+    for kind, a, b in calls:
+        assert draw(lean, True, kind, a, b) == draw(plain, False, kind, a, b)
+    assert lean.random() == plain.random()
+
+
+def test_the_lean_random_refuses_what_random_random_refuses() -> None:
+    rng = _Random(1)
+    with pytest.raises(ValueError, match="empty range"):
+        rng.randint(3, 2)
+    with pytest.raises(ValueError, match="empty range"):
+        rng.randrange(0)
+    with pytest.raises(ValueError, match="empty range"):
+        rng.randrange(5, 5)
+    with pytest.raises(IndexError):
+        rng.choice([])
+    assert rng.randrange(0, 10, 3) in (0, 3, 6, 9)
