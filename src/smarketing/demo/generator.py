@@ -523,8 +523,13 @@ def _fmt(instant: datetime) -> str:
         day = _madrid_day(instant.year, instant.month, instant.day)
         if day is not None:
             hours, offset = day
-            return f"{hours[instant.hour]}{instant.minute:02d}:{instant.second:02d}{offset}"
+            minute_second = _MINUTE_SECOND[instant.minute * 60 + instant.second]
+            return f"{hours[instant.hour]}{minute_second}{offset}"
     return instant.astimezone(MADRID).isoformat()
+
+
+#: "MM:SS" for each second of an hour (a look-up is much cheaper than formatting).
+_MINUTE_SECOND = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
 
 
 @cache
@@ -538,8 +543,9 @@ def _madrid_day(year: int, month: int, day: int) -> tuple[tuple[str, ...], str] 
     offset = first.utcoffset()
     if first.minute or first.second or offset is None or offset != last.utcoffset():
         return None
-    wall = start.replace(tzinfo=None) + offset
-    hours = tuple((wall + timedelta(hours=h)).isoformat()[:14] for h in range(24))
+    dates = (first.date().isoformat(), (first.date() + timedelta(days=1)).isoformat())
+    hours = tuple(f"{dates[(first.hour + h) // 24]}T{(first.hour + h) % 24:02d}:"
+                  for h in range(24))  # fmt: skip
     return hours, first.isoformat()[19:]
 
 
@@ -547,10 +553,6 @@ def _local(day: date, minutes: int, zone: ZoneInfo = MADRID) -> datetime:
     """`minutes` after local midnight of `day`, as an aware UTC instant."""
     wall = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
     return wall.astimezone(UTC)
-
-
-def _pick(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:
-    return rng.choices(items, weights=weights)[0]
 
 
 class _Random(random.Random):
@@ -590,10 +592,10 @@ class _Random(random.Random):
 class _Weighted(Generic[T]):
     """A weighted choice whose cumulative weights are summed once, not at every draw.
 
-    `pick(rng)` draws exactly what `_pick(rng, items, weights)` (`rng.choices(items,
-    weights)[0]`) draws: `random.choices` sums the weights into these same cumulative
-    weights, then bisects them at `rng.random() * total` (CPython 3.9 and later), which
-    is what `pick` does without the per-call set-up.
+    `pick(rng)` draws exactly what `rng.choices(items, weights)[0]` draws: `choices` sums
+    the weights into these same cumulative weights, then bisects them at
+    `rng.random() * total` (CPython 3.9 and later), which is what `pick` does without
+    the per-call set-up.
     """
 
     __slots__ = ("cum_weights", "hi", "items", "total")
@@ -669,11 +671,16 @@ class _BusinessTime:
 def _phone(rng: random.Random, country: str) -> str:
     """A mobile number as people type it."""
     a, b, c = rng.randrange(10, 100), rng.randrange(1000), rng.randrange(1000)
+    b3, c3 = _THREE_DIGITS[b], _THREE_DIGITS[c]
     if country == "IT":
-        return f"+39 3{a} {b:03d} {c:03d}{rng.randrange(10)}"
+        return f"+39 3{a} {b3} {c3}{rng.randrange(10)}"
     if country == "PT":
-        return f"+351 9{rng.choice('1236')}{a % 10} {b:03d} {c:03d}"
-    return f"+34 6{a} {b:03d} {c:03d}"
+        return f"+351 9{rng.choice('1236')}{a % 10} {b3} {c3}"
+    return f"+34 6{a} {b3} {c3}"
+
+
+#: "000" to "999" (a look-up is much cheaper than formatting with a width).
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
 
 
 def _drop_none(record: Record) -> Record:
@@ -840,6 +847,7 @@ class _Demo:
         self.today = now.astimezone(MADRID).date()
         self.end = _local(self.today, 0)
         self.history_start = self.today - timedelta(days=HISTORY_DAYS)
+        self.history_days = [self.history_start + timedelta(days=d) for d in range(HISTORY_DAYS)]
         self.campaigns, self.first_month = _campaigns(self.history_start, self.today)
         # Every instant the handoffs start from is after the earliest fair's first day,
         # at most FAIR_SLACK_DAYS before the history (earlier ones are still answered).
@@ -857,6 +865,8 @@ class _Demo:
         self._origins: dict[tuple[str, str, str], list[Campaign]] = {}
         self._origin_choices: dict[tuple[str, str, str], _Weighted[Campaign]] = {}
         self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
+        #: Reps a lead can go to, by (team, rep excluded, day, Portuguese lead).
+        self.rep_choices: dict[tuple[str, str | None, date, bool], _Weighted[DemoUser]] = {}
 
     def business(self, key: str, start: datetime, hours: float) -> datetime:
         """`hours` of business time after `start` on calendar `key`, in UTC."""
@@ -1029,7 +1039,7 @@ class _Demo:
         """Growing over the history, mostly on weekdays and in office hours."""
         u = rng.random()
         x = (-0.7 + math.sqrt(0.49 + 1.2 * u)) / 0.6  # density 0.7 + 0.6 x on [0, 1)
-        day = self.history_start + timedelta(days=min(HISTORY_DAYS - 1, int(x * HISTORY_DAYS)))
+        day = self.history_days[min(HISTORY_DAYS - 1, int(x * HISTORY_DAYS))]
         if day.weekday() >= 5 and rng.random() < 0.7:
             friday = day - timedelta(days=day.weekday() - 4)
             monday = day + timedelta(days=7 - day.weekday())
@@ -1091,7 +1101,7 @@ class _Demo:
         properties: dict[str, Any] = {"preferred_language": p.language, "city": c.city}
         if p.channel == "event" and p.campaign is not None:
             properties["badge_scan"] = f"Hall {rng.randint(1, 24)} · Nordwood stand"
-        return _drop_none({
+        record: Record = {
             "type": "contact", "email": p.email, "created_at": _fmt(p.created_at),
             "first_name": p.first, "last_name": p.last,
             "phone": phone, "job_title": rng.choice(c.persona.titles[c.country]),
@@ -1099,7 +1109,13 @@ class _Demo:
             "lifecycle_stage": stage, "channel": p.channel,
             "campaign": p.campaign.key if p.campaign else None,
             "product_line": p.product_line, "properties": properties,
-        })  # fmt: skip
+        }  # fmt: skip
+        # The two fields that may be empty are left out (as _drop_none would, cheaper).
+        if phone is None:
+            del record["phone"]
+        if p.campaign is None:
+            del record["campaign"]
+        return record
 
 
 class _Acts:
@@ -1160,12 +1176,13 @@ class _Acts:
 
     def engage(self, after: datetime, count: int, mean_days: float) -> datetime | None:
         """`count` ordinary touches after `after`; the last instant, None past the end."""
+        rng, end, rate = self.rng, self.demo.end, 1 / (mean_days * 86400)
         at = after
         for _ in range(count):
-            at = at + timedelta(seconds=int(self.rng.expovariate(1 / (mean_days * 86400))) + 300)
-            if at.astimezone(MADRID).hour < 7 and self.rng.random() < 0.8:
+            at = at + timedelta(seconds=int(rng.expovariate(rate)) + 300)
+            if at.astimezone(MADRID).hour < 7 and rng.random() < 0.8:
                 at += timedelta(hours=8)  # people mostly read and browse by day
-            if at >= self.demo.end:
+            if at >= end:
                 return None
             self._touch(at)
         return at
@@ -1211,13 +1228,18 @@ class _Handoff:
 
     def _rep(self, at: datetime, exclude: DemoUser | None = None) -> DemoUser:
         day = at.astimezone(MADRID).date()
-        reps = [r for r in _reps(self.team) if r is not exclude and not self._away(r, day)]
-        reps = reps or [r for r in _reps(self.team) if r is not exclude]
-        weights = [float(r.weight or 1) for r in reps]
-        if self.p.company.country == "PT":  # Portuguese leads go mostly to Inês
-            weights = [w * 4 if r.locale == "pt" else w for r, w in zip(reps, weights, strict=True)]
-        rep: DemoUser = _pick(self.rng, reps, weights)
-        return rep
+        portuguese = self.p.company.country == "PT"
+        key = (self.team, exclude.email if exclude else None, day, portuguese)
+        choice = self.demo.rep_choices.get(key)
+        if choice is None:
+            reps = [r for r in _reps(self.team) if r is not exclude and not self._away(r, day)]
+            reps = reps or [r for r in _reps(self.team) if r is not exclude]
+            weights = [float(r.weight or 1) for r in reps]
+            if portuguese:  # Portuguese leads go mostly to Inês
+                weights = [w * 4 if r.locale == "pt" else w
+                           for r, w in zip(reps, weights, strict=True)]  # fmt: skip
+            choice = self.demo.rep_choices[key] = _Weighted(reps, weights)
+        return choice.pick(self.rng)
 
     def _away(self, rep: DemoUser, day: date) -> bool:
         if rep.away is None:
