@@ -16,7 +16,8 @@ disqualified), opportunities, deals (open, won, lost) and customers.
 Pure: no database and no clock. The history ends at midnight (Europe/Madrid) of the
 date of `now`, so every instant is in the past, and the same seed, contact count and
 date give the same records. Memory stays bounded: companies and contacts are produced
-one at a time from per-company random streams, never held in a list.
+one at a time from per-company random streams, never held in a list (except the first
+KEPT_COMPANIES companies' streams, kept from their company record to their contacts).
 """
 
 from __future__ import annotations
@@ -695,7 +696,9 @@ def _origin_choice(campaigns: list[Campaign], line: str) -> _Weighted[Campaign]:
 # -- companies --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass takes about four times as long to build, and a large
+# demo builds hundreds of thousands of companies.
+@dataclass(slots=True)
 class Company:
     index: int
     domain: str
@@ -790,13 +793,16 @@ def _company_name(persona: str, country: str, rank: int) -> tuple[str, str, str]
     return name, city, f"{_slug(name)}-{_slug(city)}"
 
 
-def _companies(seed: int, contacts: int) -> Iterator[tuple[Company, random.Random, int]]:
+def _companies(
+    seed: int, contacts: int, known: Sequence[tuple[Company, random.Random]] = ()
+) -> Iterator[tuple[Company, random.Random, int]]:
     """Companies in order with their random stream and their number of contacts, until
-    `contacts` contacts are placed."""
+    `contacts` contacts are placed. The first ones may be `known` already (as `_company`
+    returned them, their streams not drawn from since)."""
     placed = 0
     index = 0
     while placed < contacts:
-        company, rng = _company(seed, index)
+        company, rng = known[index] if index < len(known) else _company(seed, index)
         size = min(company.size, contacts - placed)
         yield company, rng, size
         placed += size
@@ -836,6 +842,13 @@ class _Person:
     language: str
 
 
+#: Companies whose random stream is kept from their company record to their contacts
+#: (about 2.7 KB each with its company, 11 MB in all), so that they are not seeded twice.
+#: Seeding a stream is the costliest step of a company; the default demo (5,000
+#: contacts) has about 2,600 companies.
+KEPT_COMPANIES = 4096
+
+
 class _Demo:
     def __init__(self, contacts: int, seed: int, now: datetime) -> None:
         if contacts < 1:
@@ -867,6 +880,7 @@ class _Demo:
         self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
         #: Reps a lead can go to, by (team, rep excluded, day, Portuguese lead).
         self.rep_choices: dict[tuple[str, str | None, date, bool], _Weighted[DemoUser]] = {}
+        self._kept: list[tuple[Company, random.Random]] = []
 
     def business(self, key: str, start: datetime, hours: float) -> datetime:
         """`hours` of business time after `start` on calendar `key`, in UTC."""
@@ -962,12 +976,15 @@ class _Demo:
     # -- companies and contacts --------------------------------------------------------
 
     def companies(self) -> Iterator[Record]:
-        for company, _rng, _size in _companies(self.seed, self.contacts):
+        for company, rng, _size in _companies(self.seed, self.contacts):
+            if len(self._kept) < KEPT_COMPANIES:
+                self._kept.append((company, rng))
             yield company.record()
 
     def contacts_and_stories(self) -> Iterator[Record]:
+        kept, self._kept = self._kept, []
         index = 0
-        for company, rng, size in _companies(self.seed, self.contacts):
+        for company, rng, size in _companies(self.seed, self.contacts, kept):
             for slot in range(size):
                 yield from self._story(rng, company, slot, index).records()
                 index += 1
