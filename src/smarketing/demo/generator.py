@@ -875,7 +875,7 @@ class _Demo:
         # channel, day), so each list is filtered once and remembered; the lists keep the
         # campaigns' order, so draws from them are the same as from freshly built ones.
         self._fairs: dict[tuple[str, str], list[Campaign]] = {}
-        self._origins: dict[tuple[str, str, str], list[Campaign]] = {}
+        self._origins: dict[tuple[str, str, str], tuple[list[Campaign], date, date]] = {}
         self._origin_choices: dict[tuple[str, str, str], _Weighted[Campaign]] = {}
         self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
         #: Reps a lead can go to, by (team, rep excluded, day, Portuguese lead).
@@ -1028,11 +1028,18 @@ class _Demo:
         created = self._creation_instant(rng)
         day = created.astimezone(MADRID).date()
         key = (channel, persona, line)
-        reaching = self._origins.get(key)
-        if reaching is None:
+        if key not in self._origins:
             reaching = [c for c in self.by_channel[channel] if c.reaches(persona, line)]
-            self._origins[key] = reaching
-        options = [c for c in reaching if c.runs_on(day)]
+            self._origins[key] = (  # with the days on which all of them run
+                reaching,
+                max((c.starts_on for c in reaching), default=date.min),
+                min((c.ends_on or date.max for c in reaching), default=date.max),
+            )
+        reaching, all_from, all_until = self._origins[key]
+        if all_from <= day <= all_until:
+            options = reaching
+        else:
+            options = [c for c in reaching if c.runs_on(day)]
         if not options or (channel in ("organic_search", "direct") and rng.random() < 0.25):
             return None, created
         if len(options) < len(reaching):  # not all of them run that day
