@@ -778,8 +778,8 @@ def _name_space_size(persona: str, country: str) -> int:
     return len(templates) * len(_words(persona, country)) * len(CITIES[country])
 
 
-# Cached: the name space is small, and the second pass over the companies (contacts and
-# their stories) asks for every name the first pass (company records) made.
+# Cached: the name spaces hold about 12,700 names in all, and every company past the
+# first KEPT_COMPANIES is built twice (for its record, then for its contacts).
 @cache
 def _company_name(persona: str, country: str, rank: int) -> tuple[str, str, str]:
     """Name, city and domain (before any round suffix and the TLD) at `rank` of the name
@@ -872,11 +872,12 @@ class _Demo:
         self.email_campaigns = self.by_channel["email"]
         self.ad_campaigns = self.by_channel["display"] + self.by_channel["paid_social"]
         # Which campaigns reach whom depends on a handful of keys (persona, product line,
-        # channel, day), so each list is filtered once and remembered; the lists keep the
+        # channel), so each list is filtered once and remembered; the lists keep the
         # campaigns' order, so draws from them are the same as from freshly built ones.
         self._fairs: dict[tuple[str, str], list[Campaign]] = {}
-        self._origins: dict[tuple[str, str, str], tuple[list[Campaign], date, date]] = {}
-        self._origin_choices: dict[tuple[str, str, str], _Weighted[Campaign]] = {}
+        self._origins: dict[
+            tuple[str, str, str], tuple[list[Campaign], _Weighted[Campaign] | None, date, date]
+        ] = {}
         self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
         #: Reps a lead can go to, by (team, rep excluded, day, Portuguese lead).
         self.rep_choices: dict[tuple[str, str | None, date, bool], _Weighted[DemoUser]] = {}
@@ -1030,23 +1031,19 @@ class _Demo:
         key = (channel, persona, line)
         if key not in self._origins:
             reaching = [c for c in self.by_channel[channel] if c.reaches(persona, line)]
-            self._origins[key] = (  # with the days on which all of them run
+            self._origins[key] = (
                 reaching,
+                _origin_choice(reaching, line) if reaching else None,
+                # the days on which all of them run (always-on campaigns: every day)
                 max((c.starts_on for c in reaching), default=date.min),
                 min((c.ends_on or date.max for c in reaching), default=date.max),
             )
-        reaching, all_from, all_until = self._origins[key]
-        if all_from <= day <= all_until:
-            options = reaching
-        else:
+        reaching, choice, all_from, all_until = self._origins[key]
+        if not all_from <= day <= all_until:
             options = [c for c in reaching if c.runs_on(day)]
-        if not options or (channel in ("organic_search", "direct") and rng.random() < 0.25):
+            choice = _origin_choice(options, line) if options else None
+        if choice is None or (channel in ("organic_search", "direct") and rng.random() < 0.25):
             return None, created
-        if len(options) < len(reaching):  # not all of them run that day
-            return _origin_choice(options, line).pick(rng), created
-        choice = self._origin_choices.get(key)
-        if choice is None:
-            choice = self._origin_choices[key] = _origin_choice(options, line)
         return choice.pick(rng), created
 
     def touch_campaigns(self, persona: str, line: str) -> tuple[list[Campaign], list[Campaign]]:
