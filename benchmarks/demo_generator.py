@@ -13,10 +13,11 @@ any case); everything else, calendars and their day plans included, is timed.
 same records; with --fingerprint, one more untimed run prints the sha256 of the records
 (orjson, in order), so two checkouts can be seen to make identical output.
 
-To measure another checkout (e.g. main before a change), put its `src` first on the
-path: `PYTHONPATH=/path/to/checkout/src .venv/bin/python benchmarks/demo_generator.py`;
-the module measured is printed first. With --profile, one more run of the first count is
-profiled with cProfile in this process and the top functions printed.
+With `--baseline DIR` (the `src` folder of another checkout, e.g. main before a change,
+made with `git archive main src | tar -x -C /tmp/main`), every run of this checkout is
+paired with a run of that one, alternately, and the ratio of their medians is printed:
+on a shared machine, the load then weighs on both alike. With --profile, one more run of
+the first count is profiled with cProfile in this process and the top functions printed.
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
 
-def run_once(contacts: int, seed: int) -> dict[str, float]:
+def run_once(contacts: int, seed: int) -> dict[str, Any]:
     """One timed run in this process (the child's side)."""
     import holidays
 
+    from smarketing.demo import generator
     from smarketing.demo.generator import generate
 
     holidays.list_supported_countries()  # the once-per-process import of every country
@@ -50,14 +53,33 @@ def run_once(contacts: int, seed: int) -> dict[str, float]:
         count += 1
     cpu = time.process_time() - cpu_started
     elapsed = time.perf_counter() - started
-    return {"records": count, "seconds": elapsed, "cpu_seconds": cpu}
+    return {"records": count, "seconds": elapsed, "cpu_seconds": cpu, "module": generator.__file__}
 
 
-def run_in_child(contacts: int, seed: int) -> dict[str, float]:
+def run_in_child(contacts: int, seed: int, source: str | None = None) -> dict[str, Any]:
+    """One timed run in a fresh process, of this checkout or of the `src` folder `source`."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
     command = [sys.executable, __file__, "--child", str(contacts), "--seed", str(seed)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, env=os.environ)
-    result: dict[str, float] = json.loads(output.stdout)
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    result: dict[str, Any] = json.loads(output.stdout)
+    if source is not None and not result["module"].startswith(os.path.abspath(source)):
+        raise SystemExit(f"the baseline run imported {result['module']}, not from {source}")
     return result
+
+
+def summary(label: str, contacts: int, runs: list[dict[str, Any]]) -> tuple[float, float]:
+    """Print the runs and their medians; return the median seconds and CPU seconds."""
+    for number, run in enumerate(runs, 1):
+        print(f"  {label}{contacts:,} contacts, run {number}: {run['records']:,.0f} records in "
+              f"{run['seconds']:.2f} s ({run['records'] / run['seconds']:,.0f} records/s; "
+              f"CPU {run['cpu_seconds']:.2f} s)")  # fmt: skip
+    seconds = statistics.median(run["seconds"] for run in runs)
+    cpu = statistics.median(run["cpu_seconds"] for run in runs)
+    print(f"  {label}{contacts:,} contacts, median of {len(runs)}: {seconds:.2f} s, "
+          f"{runs[0]['records'] / seconds:,.0f} records/s (CPU {cpu:.2f} s)")  # fmt: skip
+    return seconds, cpu
 
 
 def fingerprint(contacts: int, seed: int) -> str:
@@ -77,6 +99,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs; the median is reported")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--fingerprint", action="store_true", help="print the records' sha256")
+    parser.add_argument("--baseline", help="src folder of a checkout to pair every run with")
     parser.add_argument("--profile", action="store_true", help="cProfile one more run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -86,19 +109,22 @@ def main() -> None:
     from smarketing.demo import generator
 
     print(f"module: {generator.__file__}")
+    if args.baseline:
+        print(f"baseline: {args.baseline}")
     for contacts in args.contacts:
         if args.fingerprint:
             print(f"{contacts:,} contacts: sha256 {fingerprint(contacts, args.seed)}")
-        runs = [run_in_child(contacts, args.seed) for _ in range(args.repeat)]
-        for number, run in enumerate(runs, 1):
-            print(f"  {contacts:,} contacts, run {number}: {run['records']:,.0f} records in "
-                  f"{run['seconds']:.2f} s ({run['records'] / run['seconds']:,.0f} records/s; "
-                  f"CPU {run['cpu_seconds']:.2f} s)")  # fmt: skip
-        seconds = statistics.median(run["seconds"] for run in runs)
-        cpu = statistics.median(run["cpu_seconds"] for run in runs)
-        records = runs[0]["records"]
-        print(f"  {contacts:,} contacts, median of {len(runs)}: {seconds:.2f} s, "
-              f"{records / seconds:,.0f} records/s (CPU {cpu:.2f} s)")  # fmt: skip
+        runs: list[dict[str, Any]] = []
+        baseline_runs: list[dict[str, Any]] = []
+        for _ in range(args.repeat):
+            if args.baseline:
+                baseline_runs.append(run_in_child(contacts, args.seed, args.baseline))
+            runs.append(run_in_child(contacts, args.seed))
+        seconds, cpu = summary("", contacts, runs)
+        if baseline_runs:
+            base_seconds, base_cpu = summary("baseline: ", contacts, baseline_runs)
+            print(f"  {contacts:,} contacts, baseline / this: {base_seconds / seconds:.2f}x "
+                  f"(CPU {base_cpu / cpu:.2f}x)")  # fmt: skip
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
