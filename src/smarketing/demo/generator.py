@@ -16,7 +16,8 @@ disqualified), opportunities, deals (open, won, lost) and customers.
 Pure: no database and no clock. The history ends at midnight (Europe/Madrid) of the
 date of `now`, so every instant is in the past, and the same seed, contact count and
 date give the same records. Memory stays bounded: companies and contacts are produced
-one at a time from per-company random streams, never held in a list.
+one at a time from per-company random streams, never held in a list (except the first
+KEPT_COMPANIES companies' streams, kept from their company record to their contacts).
 """
 
 from __future__ import annotations
@@ -25,18 +26,26 @@ import calendar as month_calendar
 import math
 import random
 import unicodedata
+from bisect import bisect, bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from itertools import accumulate
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from smarketing.demo.constants import DEMO_EMAIL_DOMAIN
-from smarketing.sla.calendar import BusinessCalendar, add_business_time, calendar_from_json
+from smarketing.sla.calendar import (
+    BusinessCalendar,
+    add_business_time,
+    calendar_from_json,
+    open_windows,
+)
 
 Record = dict[str, Any]
+T = TypeVar("T")
 
 WORKSPACE_NAME = "Nordwood Kitchens & Furniture"
 TIMEZONE = "Europe/Madrid"
@@ -493,6 +502,9 @@ P_SUBSCRIBER = {"organic_search": 0.45, "paid_search": 0.15, "social": 0.55,
 # -- small helpers ----------------------------------------------------------------------
 
 
+# Names, cities and user names come from the small fixed lists above, so slugs are
+# memoized: a few thousand entries at most, whatever the number of contacts.
+@cache
 def _slug(text: str, sep: str = "-") -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = "".join(ch.lower() if ch.isalnum() else " " for ch in ascii_text).split()
@@ -500,7 +512,42 @@ def _slug(text: str, sep: str = "-") -> str:
 
 
 def _fmt(instant: datetime) -> str:
+    """`instant.astimezone(MADRID).isoformat()`, the same text, made cheaply.
+
+    Every record has an instant, and `isoformat` of a zoned datetime was the generator's
+    costliest call. A UTC instant with whole seconds is written from its UTC hour's Madrid
+    date, hour and offset (made once per UTC day) and its own minute and second: right
+    whenever Madrid's offset is whole hours and the same all that UTC day, which
+    `_madrid_day` checks (else it answers None and `isoformat` writes the instant).
+    """
+    if instant.tzinfo is UTC and not instant.microsecond:
+        day = _madrid_day(instant.year, instant.month, instant.day)
+        if day is not None:
+            hours, offset = day
+            minute_second = _MINUTE_SECOND[instant.minute * 60 + instant.second]
+            return f"{hours[instant.hour]}{minute_second}{offset}"
     return instant.astimezone(MADRID).isoformat()
+
+
+#: "MM:SS" for each second of an hour (a look-up is much cheaper than formatting).
+_MINUTE_SECOND = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+
+
+@cache
+def _madrid_day(year: int, month: int, day: int) -> tuple[tuple[str, ...], str] | None:
+    """For one UTC day: the Madrid date and hour of each of its 24 UTC hours as
+    `isoformat` writes them ("2026-05-03T12:") and the offset ("+02:00"); None when the
+    offset is not whole hours or changes that day (the days of the clock changes)."""
+    start = datetime(year, month, day, tzinfo=UTC)
+    first = start.astimezone(MADRID)
+    last = (start + timedelta(days=1, microseconds=-1)).astimezone(MADRID)
+    offset = first.utcoffset()
+    if first.minute or first.second or offset is None or offset != last.utcoffset():
+        return None
+    dates = (first.date().isoformat(), (first.date() + timedelta(days=1)).isoformat())
+    hours = tuple(f"{dates[(first.hour + h) // 24]}T{(first.hour + h) % 24:02d}:"
+                  for h in range(24))  # fmt: skip
+    return hours, first.isoformat()[19:]
 
 
 def _local(day: date, minutes: int, zone: ZoneInfo = MADRID) -> datetime:
@@ -509,8 +556,65 @@ def _local(day: date, minutes: int, zone: ZoneInfo = MADRID) -> datetime:
     return wall.astimezone(UTC)
 
 
-def _pick(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:
-    return rng.choices(items, weights=weights)[0]
+class _Random(random.Random):
+    """`random.Random` with leaner integer draws: the same stream, the same values.
+
+    `randint`, `randrange` and `choice` of `random.Random` (CPython 3.11 to 3.13) all come
+    down to `_randbelow(n)`: `getrandbits(n.bit_length())` until the value is below `n`.
+    These do that in one Python call instead of three, without the argument checks
+    (anything but the plain forms used here goes to `random.Random`). The generator draws
+    about a dozen integers per contact; tests/demo pins that the records stay the same.
+    """
+
+    def _below(self, n: int) -> int:
+        k = n.bit_length()
+        r = self.getrandbits(k)
+        while r >= n:
+            r = self.getrandbits(k)
+        return r
+
+    def randint(self, a: int, b: int) -> int:
+        if b < a:
+            return super().randint(a, b)  # raises the usual ValueError
+        return a + self._below(b - a + 1)
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        low, high = (0, start) if stop is None else (start, stop)
+        if step != 1 or high <= low:
+            return super().randrange(start, stop, step)
+        return low + self._below(high - low)
+
+    def choice(self, seq: Sequence[T]) -> T:
+        if not seq:
+            return super().choice(seq)  # raises the usual IndexError
+        return seq[self._below(len(seq))]
+
+
+class _Weighted(Generic[T]):
+    """A weighted choice whose cumulative weights are summed once, not at every draw.
+
+    `pick(rng)` draws exactly what `rng.choices(items, weights)[0]` draws: `choices` sums
+    the weights into these same cumulative weights, then bisects them at
+    `rng.random() * total` (CPython 3.9 and later), which is what `pick` does without
+    the per-call set-up.
+    """
+
+    __slots__ = ("cum_weights", "hi", "items", "total")
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cum_weights = tuple(accumulate(weights))
+        self.total = self.cum_weights[-1] + 0.0
+        self.hi = len(self.items) - 1
+
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect(self.cum_weights, rng.random() * self.total, 0, self.hi)]
+
+
+@cache
+def _page_url(language: str, product_line: str) -> str:
+    page = PAGES[product_line][("es", "it", "pt").index(language)]
+    return f"{SITE}/{language}/{page}"
 
 
 def _money(value: float) -> str:
@@ -522,30 +626,79 @@ def _calendar(key: str) -> BusinessCalendar:
     return calendar_from_json(CALENDARS[key])
 
 
-def _business(key: str, start: datetime, hours: float) -> datetime:
-    """`hours` of business time after `start` on calendar `key`, in UTC."""
-    due = add_business_time(_calendar(key), start, timedelta(seconds=int(hours * 3600)))
-    return due.astimezone(UTC)
+class _BusinessTime:
+    """`add_business_time` on one calendar, answered from a table of its open windows.
+
+    The handoffs ask "N business hours after t" a few times per MQL, and
+    `add_business_time` walks the calendar day by day from t for each question. Here the
+    open windows from `origin` on are listed once, as `open_windows` yields them (read
+    lazily, as far as the questions reach), with the open time elapsed from `origin` to
+    the end of each window; an answer is then two bisections. The answers are exactly
+    `add_business_time`'s (in UTC): the same windows, the same whole-microsecond timedelta
+    arithmetic, and a duration ending at a window's end gives that end. A start before
+    `origin`, or a zero duration, goes to `add_business_time` itself.
+    """
+
+    def __init__(self, calendar: BusinessCalendar, origin: datetime) -> None:
+        self.calendar = calendar
+        self.origin = origin
+        self._windows = open_windows(calendar, origin)  # unbounded
+        self._starts: list[datetime] = []
+        self._ends: list[datetime] = []
+        self._open_until: list[timedelta] = []  # open time from origin to each window's end
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant when `duration` of business time has elapsed after `start`, in UTC."""
+        if start < self.origin or duration <= timedelta(0):
+            return add_business_time(self.calendar, start, duration).astimezone(UTC)
+        ends, open_until = self._ends, self._open_until
+        while not ends or ends[-1] <= start:
+            self._read_window()
+        first = bisect_right(ends, start)  # the first window still open after `start`
+        target = open_until[first] - (ends[first] - max(self._starts[first], start)) + duration
+        while open_until[-1] < target:
+            self._read_window()
+        last = bisect_left(open_until, target, first)  # the window where `duration` runs out
+        return ends[last] - (open_until[last] - target)
+
+    def _read_window(self) -> None:
+        start, end = next(self._windows)
+        elapsed = self._open_until[-1] if self._open_until else timedelta(0)
+        self._starts.append(start)
+        self._ends.append(end)
+        self._open_until.append(elapsed + (end - start))
 
 
 def _phone(rng: random.Random, country: str) -> str:
     """A mobile number as people type it."""
     a, b, c = rng.randrange(10, 100), rng.randrange(1000), rng.randrange(1000)
+    b3, c3 = _THREE_DIGITS[b], _THREE_DIGITS[c]
     if country == "IT":
-        return f"+39 3{a} {b:03d} {c:03d}{rng.randrange(10)}"
+        return f"+39 3{a} {b3} {c3}{rng.randrange(10)}"
     if country == "PT":
-        return f"+351 9{rng.choice('1236')}{a % 10} {b:03d} {c:03d}"
-    return f"+34 6{a} {b:03d} {c:03d}"
+        return f"+351 9{rng.choice('1236')}{a % 10} {b3} {c3}"
+    return f"+34 6{a} {b3} {c3}"
+
+
+#: "000" to "999" (a look-up is much cheaper than formatting with a width).
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
 
 
 def _drop_none(record: Record) -> Record:
     return {k: v for k, v in record.items() if v is not None}
 
 
+def _origin_choice(campaigns: list[Campaign], line: str) -> _Weighted[Campaign]:
+    """First-touch campaigns of a channel, those of the contact's product line twice as likely."""
+    return _Weighted(campaigns, [2.0 if c.product_line == line else 1.0 for c in campaigns])
+
+
 # -- companies --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass takes about four times as long to build, and a large
+# demo builds hundreds of thousands of companies.
+@dataclass(slots=True)
 class Company:
     index: int
     domain: str
@@ -563,6 +716,24 @@ class Company:
                 "employees": self.employees}  # fmt: skip
 
 
+# The fixed weighted choices, with their cumulative weights summed once (see _Weighted).
+COUNTRY_CHOICE = _Weighted(COUNTRIES, COUNTRY_WEIGHTS)
+PERSONA_CHOICE = _Weighted(PERSONAS, PERSONA_WEIGHTS)
+LINE_CHOICE = {p.key: _Weighted([line for line, _ in p.product_lines],
+                                [weight for _, weight in p.product_lines])
+               for p in PERSONAS}  # fmt: skip
+CHANNEL_CHOICE = {p.key: _Weighted(CHANNELS, p.channels) for p in PERSONAS}
+TOUCH_KIND_CHOICE = _Weighted(("page_view", "email_open", "email_click", "content_download",
+                               "ad_click", "form_submit"), (35, 25, 14, 12, 8, 6))  # fmt: skip
+BROWSE_CHANNEL_CHOICE = _Weighted(("organic_search", "direct", "social", "referral"),
+                                  (50, 35, 10, 5))  # fmt: skip
+TRIGGER_CHANNEL_CHOICE = _Weighted(("direct", "organic_search", "email"), (50, 35, 15))
+FIRST_ATTEMPT_KIND_CHOICE = _Weighted(("call", "email", "social"), (60, 33, 7))
+LATER_ATTEMPT_KIND_CHOICE = _Weighted(("call", "email", "social"), (50, 40, 10))
+EARLY_REJECTION_CHOICE = _Weighted(EARLY_REJECTIONS, [w[2] for w in EARLY_REJECTIONS])
+REJECTION_CHOICE = _Weighted(REJECTIONS, [r[2] for r in REJECTIONS])
+
+
 @cache
 def _coprime_step(space: int) -> int:
     step = 7919
@@ -577,37 +748,61 @@ def _company(seed: int, index: int) -> tuple[Company, random.Random]:
     The name, city and domain come from a bijection of `index` into the persona's and
     country's name space, so domains are unique without remembering the ones made.
     """
-    rng = random.Random(f"nordwood:{seed}:company:{index}")
-    country = _pick(rng, COUNTRIES, COUNTRY_WEIGHTS)
-    persona = _pick(rng, PERSONAS, PERSONA_WEIGHTS)
-    templates = COMPANY_TEMPLATES[(persona.key, country)]
-    words = _words(persona.key, country)
-    cities = CITIES[country]
-    space = len(templates) * len(words) * len(cities)
+    rng = _Random(f"nordwood:{seed}:company:{index}")
+    country = COUNTRY_CHOICE.pick(rng)
+    persona = PERSONA_CHOICE.pick(rng)
+    space = _name_space_size(persona.key, country)
     rank = (index % space) * _coprime_step(space) % space
     round_ = index // space
-    template = templates[rank % len(templates)]
-    word = words[(rank // len(templates)) % len(words)]
-    city = cities[rank // (len(templates) * len(words))]
-    name = template.format(w=word)
-    suffix = f"-{round_ + 1}" if round_ else ""
-    domain = f"{_slug(name)}-{_slug(city)}{suffix}.{TLD[country]}"
-    low, high = persona.employees
-    employees = int(math.exp(rng.uniform(math.log(low), math.log(high))))
+    name, city, domain = _company_name(persona.key, country, rank)
+    if round_:
+        name, domain = f"{name} {city}", f"{domain}-{round_ + 1}"
+    low, high = EMPLOYEES_LOG_RANGE[persona.key]
+    employees = int(math.exp(rng.uniform(low, high)))
     size = rng.choice(persona.contacts_per_company)
     names = len(FIRST_NAMES[country]) * len(LAST_NAMES[country])
-    company = Company(index, domain, f"{name} {city}" if round_ else name, country, city,
-                      persona, employees, size, rng.randrange(names))  # fmt: skip
+    company = Company(index, f"{domain}.{TLD[country]}", name, country, city, persona,
+                      employees, size, rng.randrange(names))  # fmt: skip
     return company, rng
 
 
-def _companies(seed: int, contacts: int) -> Iterator[tuple[Company, random.Random, int]]:
+#: log(employees) bounds of each persona's companies.
+EMPLOYEES_LOG_RANGE = {p.key: (math.log(p.employees[0]), math.log(p.employees[1]))
+                       for p in PERSONAS}  # fmt: skip
+
+
+@cache
+def _name_space_size(persona: str, country: str) -> int:
+    """How many (template, word, city) names a persona's companies have in a country."""
+    templates = COMPANY_TEMPLATES[(persona, country)]
+    return len(templates) * len(_words(persona, country)) * len(CITIES[country])
+
+
+# Cached: the name spaces hold about 12,700 names in all, and every company past the
+# first KEPT_COMPANIES is built twice (for its record, then for its contacts).
+@cache
+def _company_name(persona: str, country: str, rank: int) -> tuple[str, str, str]:
+    """Name, city and domain (before any round suffix and the TLD) at `rank` of the name
+    space of a persona in a country."""
+    templates = COMPANY_TEMPLATES[(persona, country)]
+    words = _words(persona, country)
+    template = templates[rank % len(templates)]
+    word = words[(rank // len(templates)) % len(words)]
+    city = CITIES[country][rank // (len(templates) * len(words))]
+    name = template.format(w=word)
+    return name, city, f"{_slug(name)}-{_slug(city)}"
+
+
+def _companies(
+    seed: int, contacts: int, known: Sequence[tuple[Company, random.Random]] = ()
+) -> Iterator[tuple[Company, random.Random, int]]:
     """Companies in order with their random stream and their number of contacts, until
-    `contacts` contacts are placed."""
+    `contacts` contacts are placed. The first ones may be `known` already (as `_company`
+    returned them, their streams not drawn from since)."""
     placed = 0
     index = 0
     while placed < contacts:
-        company, rng = _company(seed, index)
+        company, rng = known[index] if index < len(known) else _company(seed, index)
         size = min(company.size, contacts - placed)
         yield company, rng, size
         placed += size
@@ -627,10 +822,12 @@ class _Story:
         self.items.append((at, len(self.items), record))
 
     def records(self) -> list[Record]:
-        return [item[2] for item in sorted(self.items, key=lambda i: (i[0], i[1]))]
+        # Sorting the (instant, position, record) tuples themselves sorts by (instant,
+        # position): positions are unique, so the records are never compared.
+        return [item[2] for item in sorted(self.items)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     index: int
     email: str
@@ -645,6 +842,13 @@ class _Person:
     language: str
 
 
+#: Companies whose random stream is kept from their company record to their contacts
+#: (about 2.7 KB each with its company, 11 MB in all), so that they are not seeded twice.
+#: Seeding a stream is the costliest step of a company; the default demo (5,000
+#: contacts) has about 2,600 companies.
+KEPT_COMPANIES = 4096
+
+
 class _Demo:
     def __init__(self, contacts: int, seed: int, now: datetime) -> None:
         if contacts < 1:
@@ -656,12 +860,32 @@ class _Demo:
         self.today = now.astimezone(MADRID).date()
         self.end = _local(self.today, 0)
         self.history_start = self.today - timedelta(days=HISTORY_DAYS)
+        self.history_days = [self.history_start + timedelta(days=d) for d in range(HISTORY_DAYS)]
         self.campaigns, self.first_month = _campaigns(self.history_start, self.today)
+        # Every instant the handoffs start from is after the earliest fair's first day,
+        # at most FAIR_SLACK_DAYS before the history (earlier ones are still answered).
+        origin = _local(self.history_start - timedelta(days=FAIR_SLACK_DAYS + 1), 0)
+        self._business_time = {key: _BusinessTime(_calendar(key), origin) for key in CALENDARS}
         self.by_channel: dict[str, list[Campaign]] = {c: [] for c in CHANNELS}
         for campaign in self.campaigns:
             self.by_channel[campaign.channel].append(campaign)
         self.email_campaigns = self.by_channel["email"]
         self.ad_campaigns = self.by_channel["display"] + self.by_channel["paid_social"]
+        # Which campaigns reach whom depends on a handful of keys (persona, product line,
+        # channel), so each list is filtered once and remembered; the lists keep the
+        # campaigns' order, so draws from them are the same as from freshly built ones.
+        self._fairs: dict[tuple[str, str], list[Campaign]] = {}
+        self._origins: dict[
+            tuple[str, str, str], tuple[list[Campaign], _Weighted[Campaign] | None, date, date]
+        ] = {}
+        self._touches: dict[tuple[str, str], tuple[list[Campaign], list[Campaign]]] = {}
+        #: Reps a lead can go to, by (team, rep excluded, day, Portuguese lead).
+        self.rep_choices: dict[tuple[str, str | None, date, bool], _Weighted[DemoUser]] = {}
+        self._kept: list[tuple[Company, random.Random]] = []
+
+    def business(self, key: str, start: datetime, hours: float) -> datetime:
+        """`hours` of business time after `start` on calendar `key`, in UTC."""
+        return self._business_time[key].add(start, timedelta(seconds=int(hours * 3600)))
 
     # -- workspace-wide records --------------------------------------------------------
 
@@ -753,12 +977,15 @@ class _Demo:
     # -- companies and contacts --------------------------------------------------------
 
     def companies(self) -> Iterator[Record]:
-        for company, _rng, _size in _companies(self.seed, self.contacts):
+        for company, rng, _size in _companies(self.seed, self.contacts):
+            if len(self._kept) < KEPT_COMPANIES:
+                self._kept.append((company, rng))
             yield company.record()
 
     def contacts_and_stories(self) -> Iterator[Record]:
+        kept, self._kept = self._kept, []
         index = 0
-        for company, rng, size in _companies(self.seed, self.contacts):
+        for company, rng, size in _companies(self.seed, self.contacts, kept):
             for slot in range(size):
                 yield from self._story(rng, company, slot, index).records()
                 index += 1
@@ -769,14 +996,13 @@ class _Demo:
         position = (company.name_offset + slot) % (len(firsts) * len(lasts))
         first, last = firsts[position % len(firsts)], lasts[position // len(firsts)]
         persona = company.persona
-        line = _pick(rng, [p for p, _ in persona.product_lines],
-                     [w for _, w in persona.product_lines])  # fmt: skip
+        line = LINE_CHOICE[persona.key].pick(rng)
         freemail = persona.key in ("kitchen_studio", "interior_architect") and rng.random() < 0.15
         if freemail:
             email = f"{_slug(first, '.')}.{_slug(last, '')}{index}@{rng.choice(FREEMAIL[country])}"
         else:
             email = f"{_slug(first, '.')}.{_slug(last, '')}@{company.domain}"
-        channel = _pick(rng, CHANNELS, persona.channels)
+        channel = CHANNEL_CHOICE[persona.key].pick(rng)
         campaign, created = self._origin(rng, persona.key, line, channel)
         if campaign is None and channel == "event":  # no fair for this persona: came direct
             channel = "direct"
@@ -789,8 +1015,11 @@ class _Demo:
     ):
         """First-touch campaign and creation instant."""
         if channel == "event":
-            fairs = [c for c in self.by_channel["event"] if c.reaches(persona, line)
-                     and c.starts_on < self.today]  # fmt: skip
+            fairs = self._fairs.get((persona, line))
+            if fairs is None:
+                fairs = [c for c in self.by_channel["event"] if c.reaches(persona, line)
+                         and c.starts_on < self.today]  # fmt: skip
+                self._fairs[(persona, line)] = fairs
             if not fairs:
                 return None, self._creation_instant(rng)
             fair = rng.choice(fairs)
@@ -799,18 +1028,39 @@ class _Demo:
             return fair, _local(day, rng.randrange(10 * 60, 19 * 60))
         created = self._creation_instant(rng)
         day = created.astimezone(MADRID).date()
-        options = [c for c in self.by_channel[channel] if c.runs_on(day)
-                   and c.reaches(persona, line)]  # fmt: skip
-        if not options or (channel in ("organic_search", "direct") and rng.random() < 0.25):
+        key = (channel, persona, line)
+        if key not in self._origins:
+            reaching = [c for c in self.by_channel[channel] if c.reaches(persona, line)]
+            self._origins[key] = (
+                reaching,
+                _origin_choice(reaching, line) if reaching else None,
+                # the days on which all of them run (always-on campaigns: every day)
+                max((c.starts_on for c in reaching), default=date.min),
+                min((c.ends_on or date.max for c in reaching), default=date.max),
+            )
+        reaching, choice, all_from, all_until = self._origins[key]
+        if not all_from <= day <= all_until:
+            options = [c for c in reaching if c.runs_on(day)]
+            choice = _origin_choice(options, line) if options else None
+        if choice is None or (channel in ("organic_search", "direct") and rng.random() < 0.25):
             return None, created
-        weights = [2.0 if c.product_line == line else 1.0 for c in options]
-        return _pick(rng, options, weights), created
+        return choice.pick(rng), created
+
+    def touch_campaigns(self, persona: str, line: str) -> tuple[list[Campaign], list[Campaign]]:
+        """The email and the ad campaigns that reach `persona` for product line `line`."""
+        key = (persona, line)
+        if key not in self._touches:
+            self._touches[key] = (
+                [c for c in self.email_campaigns if c.reaches(persona, line)],
+                [c for c in self.ad_campaigns if c.reaches(persona, line)],
+            )
+        return self._touches[key]
 
     def _creation_instant(self, rng: random.Random) -> datetime:
         """Growing over the history, mostly on weekdays and in office hours."""
         u = rng.random()
         x = (-0.7 + math.sqrt(0.49 + 1.2 * u)) / 0.6  # density 0.7 + 0.6 x on [0, 1)
-        day = self.history_start + timedelta(days=min(HISTORY_DAYS - 1, int(x * HISTORY_DAYS)))
+        day = self.history_days[min(HISTORY_DAYS - 1, int(x * HISTORY_DAYS))]
         if day.weekday() >= 5 and rng.random() < 0.7:
             friday = day - timedelta(days=day.weekday() - 4)
             monday = day + timedelta(days=7 - day.weekday())
@@ -849,7 +1099,7 @@ class _Demo:
         while at is not None and episode <= 2:
             mql_at = at + timedelta(minutes=rng.randint(1, 30))
             if p.channel == "event" and episode == 1:  # fair leads are qualified back home
-                mql_at = _business(SLA_CALENDAR, at, rng.uniform(6, 30))
+                mql_at = self.business(SLA_CALENDAR, at, rng.uniform(6, 30))
             if mql_at >= self.end:
                 return story
             score = rng.randint(MQL_SCORE, 95)
@@ -872,7 +1122,7 @@ class _Demo:
         properties: dict[str, Any] = {"preferred_language": p.language, "city": c.city}
         if p.channel == "event" and p.campaign is not None:
             properties["badge_scan"] = f"Hall {rng.randint(1, 24)} · Nordwood stand"
-        return _drop_none({
+        record: Record = {
             "type": "contact", "email": p.email, "created_at": _fmt(p.created_at),
             "first_name": p.first, "last_name": p.last,
             "phone": phone, "job_title": rng.choice(c.persona.titles[c.country]),
@@ -880,7 +1130,13 @@ class _Demo:
             "lifecycle_stage": stage, "channel": p.channel,
             "campaign": p.campaign.key if p.campaign else None,
             "product_line": p.product_line, "properties": properties,
-        })  # fmt: skip
+        }  # fmt: skip
+        # The two fields that may be empty are left out (as _drop_none would, cheaper).
+        if phone is None:
+            del record["phone"]
+        if p.campaign is None:
+            del record["campaign"]
+        return record
 
 
 class _Acts:
@@ -891,22 +1147,28 @@ class _Acts:
         self.count = 0
 
     def _url(self, suffix: str = "") -> str:
-        lang = self.p.language
-        page = PAGES[self.p.product_line][("es", "it", "pt").index(lang)]
-        return f"{SITE}/{lang}/{page}{suffix}"
+        return _page_url(self.p.language, self.p.product_line) + suffix
 
     def add(self, at: datetime, kind: str, *, campaign: Campaign | None = None,
             channel: str | None = None, content: str | None = None, url: str | None = None,
             lead: bool = False, properties: dict[str, Any] | None = None) -> datetime:  # fmt: skip
         """Record an activity; with `lead`, the subscriber becomes a lead by it."""
         self.count += 1
-        record = _drop_none({
-            "type": "activity", "id": f"nw-act-{self.p.index}-{self.count}",
-            "contact": self.p.email, "kind": kind, "at": _fmt(at),
-            "channel": channel if campaign is None else None,
-            "campaign": campaign.key if campaign else None, "url": url, "content": content,
-            "properties": properties,
-        })  # fmt: skip
+        # Built key by key rather than through _drop_none (this is the commonest record);
+        # the keys keep the order of the full record with its None values dropped.
+        record: Record = {"type": "activity", "id": f"nw-act-{self.p.index}-{self.count}",
+                          "contact": self.p.email, "kind": kind, "at": _fmt(at)}  # fmt: skip
+        if campaign is None:
+            if channel is not None:
+                record["channel"] = channel
+        else:
+            record["campaign"] = campaign.key
+        if url is not None:
+            record["url"] = url
+        if content is not None:
+            record["content"] = content
+        if properties is not None:
+            record["properties"] = properties
         if kind == "content_download" and content is None:
             record["content"] = self.rng.choice(CONTENT[self.p.product_line])
         self.story.add(at, record)
@@ -935,34 +1197,33 @@ class _Acts:
 
     def engage(self, after: datetime, count: int, mean_days: float) -> datetime | None:
         """`count` ordinary touches after `after`; the last instant, None past the end."""
+        rng, end, rate = self.rng, self.demo.end, 1 / (mean_days * 86400)
         at = after
         for _ in range(count):
-            at = at + timedelta(seconds=int(self.rng.expovariate(1 / (mean_days * 86400))) + 300)
-            if at.astimezone(MADRID).hour < 7 and self.rng.random() < 0.8:
+            at = at + timedelta(seconds=int(rng.expovariate(rate)) + 300)
+            if at.astimezone(MADRID).hour < 7 and rng.random() < 0.8:
                 at += timedelta(hours=8)  # people mostly read and browse by day
-            if at >= self.demo.end:
+            if at >= end:
                 return None
             self._touch(at)
         return at
 
     def _touch(self, at: datetime) -> None:
         rng = self.rng
-        kind = _pick(rng, ("page_view", "email_open", "email_click", "content_download",
-                           "ad_click", "form_submit"), (35, 25, 14, 12, 8, 6))  # fmt: skip
+        kind = TOUCH_KIND_CHOICE.pick(rng)
         if kind in ("email_open", "email_click"):
-            options = [c for c in self.demo.email_campaigns
-                       if c.reaches(self.p.company.persona.key, self.p.product_line)]  # fmt: skip
-            self.add(at, kind, campaign=rng.choice(options))
+            emails, _ads = self.demo.touch_campaigns(self.p.company.persona.key,
+                                                     self.p.product_line)  # fmt: skip
+            self.add(at, kind, campaign=rng.choice(emails))
         elif kind == "ad_click":
-            options = [c for c in self.demo.ad_campaigns
-                       if c.reaches(self.p.company.persona.key, self.p.product_line)]  # fmt: skip
-            self.add(at, kind, campaign=rng.choice(options), url=self._url())
+            _emails, ads = self.demo.touch_campaigns(self.p.company.persona.key,
+                                                     self.p.product_line)  # fmt: skip
+            self.add(at, kind, campaign=rng.choice(ads), url=self._url())
         elif kind == "form_submit":
             self.add(at, kind, channel="direct", content="Newsletter preferences",
                      url=self._url("/preferences"))  # fmt: skip
         else:
-            channel = _pick(rng, ("organic_search", "direct", "social", "referral"),
-                            (50, 35, 10, 5))  # fmt: skip
+            channel = BROWSE_CHANNEL_CHOICE.pick(rng)
             self.add(at, kind, channel=channel, url=self._url(f"/{rng.randint(1, 40)}"))
 
     def trigger(self, after: datetime, lead: bool = False) -> datetime | None:
@@ -973,7 +1234,7 @@ class _Acts:
         if at >= self.demo.end:
             return None
         kind, content = self.rng.choice(HIGH_INTENT)
-        channel = _pick(self.rng, ("direct", "organic_search", "email"), (50, 35, 15))
+        channel = TRIGGER_CHANNEL_CHOICE.pick(self.rng)
         return self.add(at, kind, channel=channel, content=content, url=self._url("/contact"),
                         lead=lead)  # fmt: skip
 
@@ -988,13 +1249,18 @@ class _Handoff:
 
     def _rep(self, at: datetime, exclude: DemoUser | None = None) -> DemoUser:
         day = at.astimezone(MADRID).date()
-        reps = [r for r in _reps(self.team) if r is not exclude and not self._away(r, day)]
-        reps = reps or [r for r in _reps(self.team) if r is not exclude]
-        weights = [float(r.weight or 1) for r in reps]
-        if self.p.company.country == "PT":  # Portuguese leads go mostly to Inês
-            weights = [w * 4 if r.locale == "pt" else w for r, w in zip(reps, weights, strict=True)]
-        rep: DemoUser = _pick(self.rng, reps, weights)
-        return rep
+        portuguese = self.p.company.country == "PT"
+        key = (self.team, exclude.email if exclude else None, day, portuguese)
+        choice = self.demo.rep_choices.get(key)
+        if choice is None:
+            reps = [r for r in _reps(self.team) if r is not exclude and not self._away(r, day)]
+            reps = reps or [r for r in _reps(self.team) if r is not exclude]
+            weights = [float(r.weight or 1) for r in reps]
+            if portuguese:  # Portuguese leads go mostly to Inês
+                weights = [w * 4 if r.locale == "pt" else w
+                           for r, w in zip(reps, weights, strict=True)]  # fmt: skip
+            choice = self.demo.rep_choices[key] = _Weighted(reps, weights)
+        return choice.pick(self.rng)
 
     def _away(self, rep: DemoUser, day: date) -> bool:
         if rep.away is None:
@@ -1015,7 +1281,7 @@ class _Handoff:
             assigned = mql_at + timedelta(seconds=rng.randint(60, 900))
             by, reason = "system", f"Round robin · {TEAMS[self.team][0]}"
         else:
-            assigned = _business(SLA_CALENDAR, mql_at, rng.uniform(0.5, 6))
+            assigned = self.demo.business(SLA_CALENDAR, mql_at, rng.uniform(0.5, 6))
             by, reason = USERS[1].email, "Manual triage: key account"
         if assigned >= self.end:
             return None
@@ -1039,15 +1305,15 @@ class _Handoff:
         rng = self.rng
         calendar = rep.calendar or TEAMS[self.team][1]
         if rng.random() < 0.04:  # the rep looks at the profile and disqualifies at once
-            at = _business(calendar, assigned, rng.uniform(0.2, 3))
+            at = self.demo.business(calendar, assigned, rng.uniform(0.2, 3))
             if at < self.end:
-                reason, then, _w = _pick(rng, EARLY_REJECTIONS, [w[2] for w in EARLY_REJECTIONS])
+                reason, then, _w = EARLY_REJECTION_CHOICE.pick(rng)
                 self._decide(at, rep, False, reason, then)
             return None
         roll = rng.random()
         if roll < rep.missing:
             if may_reassign and rng.random() < 0.6:
-                at = _business(SLA_CALENDAR, assigned, rng.uniform(10, 24))
+                at = self.demo.business(SLA_CALENDAR, assigned, rng.uniform(10, 24))
                 if at < self.end:
                     manager = _manager(self.team)
                     other = self._rep(at, exclude=rep)
@@ -1059,13 +1325,13 @@ class _Handoff:
             delay = rng.uniform(8.3, 30)
         else:
             delay = min(7.6, rng.expovariate(1 / 1.4) + 0.05)
-        at = _business(SLA_CALENDAR, assigned, delay)
+        at = self.demo.business(SLA_CALENDAR, assigned, delay)
         connected_at: datetime | None = None
         for number in range(1, 6):
             if at >= self.end:
                 return None
-            kind = _pick(rng, ("call", "email", "social"), (60, 33, 7) if number == 1
-                         else (50, 40, 10))  # fmt: skip
+            kinds = FIRST_ATTEMPT_KIND_CHOICE if number == 1 else LATER_ATTEMPT_KIND_CHOICE
+            kind = kinds.pick(rng)
             outcome = self._outcome(kind)
             self.story.add(at, _drop_none({
                 "type": "attempt", "id": self._attempt_id(), "contact": self.p.email,
@@ -1073,7 +1339,7 @@ class _Handoff:
             }))  # fmt: skip
             if outcome == "bounced" and kind == "email":
                 reason = "Invalid contact details (email bounced)"
-                decided = _business(calendar, at, rng.uniform(0.2, 4))
+                decided = self.demo.business(calendar, at, rng.uniform(0.2, 4))
                 if decided < self.end:
                     self._decide(decided, rep, False, reason, "disqualify")
                 return None
@@ -1082,10 +1348,10 @@ class _Handoff:
                 break
             if number == 5 or rng.random() < rep.gives_up:
                 break
-            at = _business(calendar, at, rng.uniform(4, 20))
+            at = self.demo.business(calendar, at, rng.uniform(4, 20))
         if connected_at is None:
             if rng.random() < (0.55 if number == 5 else 0.25):
-                decided = _business(calendar, at, rng.uniform(4, 24))
+                decided = self.demo.business(calendar, at, rng.uniform(4, 24))
                 if decided < self.end:
                     self._decide(decided, rep, False, UNRESPONSIVE, "recycle")
                     return decided
@@ -1109,19 +1375,19 @@ class _Handoff:
         rng, p = self.rng, self.p
         at = connected
         if rng.random() < 0.25:  # a meeting before deciding
-            at = _business(calendar, at, rng.uniform(8, 40))
+            at = self.demo.business(calendar, at, rng.uniform(8, 40))
             if at >= self.end:
                 return None
             self.story.add(at, {"type": "attempt", "id": self._attempt_id(),
                                 "contact": p.email, "by": rep.email, "kind": "meeting",
                                 "at": _fmt(at), "outcome": "connected"})  # fmt: skip
-        decided = _business(calendar, at, rng.uniform(0.3, 16))
+        decided = self.demo.business(calendar, at, rng.uniform(0.3, 16))
         if decided >= self.end:
             return None
         p_accept = 0.78 + (0.1 if p.channel in ("event", "referral") else 0.0) - (
             0.12 if p.channel in ("display", "social") else 0.0)
         if rng.random() >= p_accept:
-            reason, then, _w = _pick(rng, REJECTIONS, [r[2] for r in REJECTIONS])
+            reason, then, _w = REJECTION_CHOICE.pick(rng)
             self._decide(decided, rep, False, reason, then)
             return decided if then == "recycle" else None
         comment = rng.choice((None, "Project confirmed, budget approved",
