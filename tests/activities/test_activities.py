@@ -321,3 +321,62 @@ def test_concurrent_batches_over_the_same_contacts_all_commit(postgres_url: str)
         last = session.scalars(select(Contact.last_touch_at).distinct()).all()
         assert last == [datetime(2026, 11, 1, 10, 3, tzinfo=UTC)]
     engine.dispose()
+
+
+# -- resends without `at`, and a leap day (issue 10) ----------------------------------
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_resend_without_at_is_a_duplicate(workspace: Session, batch: bool) -> None:
+    item = {"id": "no-time", "email": "ana@studio.example", "kind": "page_view"}
+    first = ingest_activities(workspace, [item], source="api", now=NOW, batch=batch)
+    later = datetime(2026, 11, 30, 12, 5, tzinfo=UTC)
+    again = ingest_activities(workspace, [item], source="api", now=later, batch=batch)
+
+    assert [i.status for i in first.items] == ["created"]
+    assert [i.status for i in again.items] == ["duplicate"]
+    assert _activity_count(workspace) == 1
+    assert workspace.scalar(select(func.count()).select_from(QuarantineItem)) == 0
+
+
+def test_a_resend_by_idempotency_key_without_at_is_a_duplicate(workspace: Session) -> None:
+    items = [{"email": "ana@studio.example", "kind": "page_view"},
+             {"email": "ana@studio.example", "kind": "email_open"}]
+    first = ingest_activities(workspace, items, source="api", now=NOW, idempotency_key="k1")
+    later = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    again = ingest_activities(workspace, items, source="api", now=later, idempotency_key="k1")
+
+    assert [i.status for i in first.items] == ["created", "created"]
+    assert [i.status for i in again.items] == ["duplicate", "duplicate"]
+
+
+def test_a_resend_without_at_of_another_kind_is_still_a_clash(workspace: Session) -> None:
+    ingest_activities(workspace, [{"id": "x", "email": "ana@studio.example",
+                                   "kind": "page_view"}], source="api", now=NOW)  # fmt: skip
+    again = ingest_activities(workspace, [{"id": "x", "email": "ana@studio.example",
+                                           "kind": "form_submit"}], source="api", now=NOW)
+
+    assert again.items[0].status == "rejected"
+    assert "already recorded with another contact, kind or time" in (again.items[0].reason or "")
+
+
+def test_a_resend_with_another_at_is_a_clash(workspace: Session) -> None:
+    item = {"id": "timed", "email": "ana@studio.example", "kind": "page_view",
+            "at": "2026-11-01T10:00:00Z"}
+    ingest_activities(workspace, [item], source="api", now=NOW)
+    again = ingest_activities(workspace, [{**item, "at": "2026-11-01T10:00:01Z"}],
+                              source="api", now=NOW)  # fmt: skip
+
+    assert again.items[0].status == "rejected"
+
+
+def test_activities_are_taken_on_a_leap_day(workspace: Session) -> None:
+    leap_day = datetime(2028, 2, 29, 12, 0, tzinfo=UTC)
+    items = [{"id": "leap", "email": "ana@studio.example", "kind": "page_view",
+              "at": "2028-02-29T11:00:00Z"},
+             {"id": "far", "email": "ana@studio.example", "kind": "page_view",
+              "at": "2029-03-01T00:00:00Z"}]
+    result = ingest_activities(workspace, items, source="api", now=leap_day)
+
+    assert [i.status for i in result.items] == ["created", "rejected"]
+    assert "more than a year in the future" in (result.items[1].reason or "")
