@@ -203,14 +203,14 @@ def test_stored_rows_read_back_exactly(workspace: Session) -> None:
     ingest_activities(workspace, [
         {"id": "r1", "email": "ana@studio.example", "kind": "content_download",
          "at": "2026-11-01T11:00:00.123456+01:00", "url": "https://acme.example/x",
-         "content": "Catálogo 2027", "properties": {"n": 1, "tags": ["a", "ñ"], "big": 2**70}},
+         "content": "Catálogo 2027", "properties": {"n": 1, "tags": ["a", "ñ"], "big": 2**62}},
     ], source="api", now=NOW)  # fmt: skip
     workspace.expire_all()
     stored = workspace.get(Activity, "r1")
     assert stored is not None
     assert (stored.at, stored.content, stored.url) == (at, "Catálogo 2027",
                                                        "https://acme.example/x")
-    assert stored.properties == {"n": 1, "tags": ["a", "ñ"], "big": 2**70}
+    assert stored.properties == {"n": 1, "tags": ["a", "ñ"], "big": 2**62}
     assert _contact(workspace, "ana@studio.example").last_touch_at == at
 
 
@@ -380,3 +380,16 @@ def test_activities_are_taken_on_a_leap_day(workspace: Session) -> None:
 
     assert [i.status for i in result.items] == ["created", "rejected"]
     assert "more than a year in the future" in (result.items[1].reason or "")
+
+
+def test_an_integer_beyond_64_bits_is_refused_not_rounded(workspace: Session) -> None:
+    result = ingest_activities(workspace, [
+        {"id": "huge", "email": "ana@studio.example", "kind": "page_view",
+         "properties": {"order": {"total": 2**70}}},
+    ], source="api", now=NOW)  # fmt: skip
+
+    assert result.items[0].status == "rejected"
+    assert result.items[0].reason == (
+        f"properties: order.total: {2**70} does not fit in 64 bits; send it as a string")
+    held = quarantine.get_item(workspace, result.items[0].quarantine_id or 0)
+    assert str(2**70) in held.payload

@@ -43,10 +43,10 @@ def test_import_then_funnel_json_in_funnel_order(cli: Invoke, tmp_path: Path) ->
     assert sum(counts.values()) == 2
 
 
-def test_import_with_bad_lines_reports_them_and_exits_1(cli: Invoke, tmp_path: Path) -> None:
+def test_import_with_bad_lines_reports_them_and_exits_3(cli: Invoke, tmp_path: Path) -> None:
     source = write(tmp_path / "bad.jsonl", [*GOOD, b'{"type": "contact"}', b"not json"])
     result = cli("import", str(source))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert f"line {len(GOOD) + 1}: contact: email: Field required" in result.output
     assert f"line {len(GOOD) + 2}: not valid JSON" in result.output
     rejects = tmp_path / "bad.rejects.jsonl"

@@ -47,12 +47,12 @@ def contacts(url: str) -> int:
     return found
 
 
-def test_import_reports_rejected_rows_and_exits_1(cli: Invoke, tmp_path: Path,
+def test_import_reports_rejected_rows_and_exits_3(cli: Invoke, tmp_path: Path,
                                                   sqlite_url: str) -> None:  # fmt: skip
     path = tmp_path / "hubspot.csv"
     shutil.copy(SAMPLES / "hubspot_contacts.csv", path)
     result = cli("import-csv", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "row 5: email is missing" in result.output
     assert "row 7: date 'yesterday-ish' is not in a known format" in result.output
     assert "hubspot.rejects.csv" in result.output
@@ -70,7 +70,7 @@ def test_a_day_first_salesforce_export_loads_with_date_order(cli: Invoke, tmp_pa
                     "00Q1,Ana,Ruiz,ana@studio.example,Studio,14/03/2026 10:22\n"
                     "00Q2,Luca,Neri,luca@casa.example,Casa,25/04/2026\n", encoding="utf-8")
     refused = cli("import-csv", str(path))
-    assert refused.exit_code == 1
+    assert refused.exit_code == 3
     assert "row 2: date '14/03/2026 10:22' is not in a known format" in refused.output
     loaded = cli("import-csv", str(path), "--date-order", "day-first")
     assert loaded.exit_code == 0, loaded.output
@@ -84,7 +84,7 @@ def test_dry_run_writes_nothing(cli: Invoke, tmp_path: Path, sqlite_url: str) ->
     path = tmp_path / "rd.csv"
     shutil.copy(SAMPLES / "rdstation_leads.csv", path)
     result = cli("import-csv", str(path), "--dry-run")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "dry run" in result.output
     assert "row 4: email is missing" in result.output
     assert contacts(sqlite_url) == 0

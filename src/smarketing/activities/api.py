@@ -26,6 +26,7 @@ from smarketing.activities.service import (
     store_activities,
 )
 from smarketing.activities.writer import ActivityWriter
+from smarketing.core import jsonio
 from smarketing.core.database import transaction, writer_turn
 from smarketing.core.errors import json_type
 from smarketing.kit.auth import WriteKey
@@ -72,8 +73,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise RequestRefused(400, "body: empty; send a JSON object")
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        data = jsonio.loads(body)
+    except jsonio.JSONDecodeError as exc:
         raise RequestRefused(400, f"body: not valid JSON (UTF-8): {exc}") from None
     if not isinstance(data, dict):
         raise RequestRefused(422, f"body: must be a JSON object, got {json_type(data)}")

@@ -10,34 +10,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from smarketing.records import bounds
 from smarketing.records.schema import ACTIVITY_KINDS, CHANNELS
 
 #: Kinds that make an unknown person a lead; any other kind makes a subscriber.
 LEAD_KINDS = frozenset({"form_submit", "content_download", "event_attended", "chat",
                         "meeting_booked"})  # fmt: skip
-URL_MAX = 8192
-CONTENT_MAX = 65536
+URL_MAX = 8192  # bounds.Url
 
 
 class ActivityIn(BaseModel):
-    """One activity as the API receives it. `email` or `contact_id` names the person."""
+    """One activity as the API receives it. `email` or `contact_id` names the person.
+    The fields have the bounds of every door (smarketing.records.bounds)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
-    contact_id: int | None = None
+    id: bounds.ActivityId | None = None
+    email: Annotated[str, Field(max_length=320), AfterValidator(bounds.no_nul)] | None = None
+    contact_id: bounds.RowId | None = None
     kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
-    at: datetime | None = None
+    at: bounds.LiveInstant | None = None
     channel: Literal[CHANNELS] | None = None  # type: ignore[valid-type]
-    campaign: Annotated[str, Field(max_length=100)] | None = None
-    url: Annotated[str, Field(max_length=URL_MAX)] | None = None
-    content: Annotated[str, Field(max_length=CONTENT_MAX)] | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    campaign: bounds.Key | None = None
+    url: bounds.Url | None = None
+    content: bounds.Content | None = None
+    properties: bounds.Properties = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,8 @@ from smarketing.models import (
     User,
 )
 from smarketing.quarantine.http import rejected
+from smarketing.records.bounds import normalize_email
 from smarketing.records.messages import name_the_field
-from smarketing.records.schema import normalize_email
 
 __all__ = ["router"]
 

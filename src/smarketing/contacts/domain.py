@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from smarketing.i18n.catalogs import N_
 from smarketing.i18n.terms import Phrase
 from smarketing.lifecycle.domain import FUNNEL, NEXT_ACTIONS, OWNING_TEAM, Stage, funnel_position
+from smarketing.records import bounds
 
 #: The kinds of timeline events, as the contact page labels them.
 EVENT_KINDS = {
@@ -189,29 +190,27 @@ def normalize_phone(phone: str | None, country: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- live input
 
-Short = Annotated[str, Field(max_length=200)]
-
-
 class ContactIn(BaseModel):
-    """A contact as the API, webhooks and forms send it. Only `email` is required."""
+    """A contact as the API, webhooks and forms send it. Only `email` is required. The
+    fields have the bounds of every door (smarketing.records.bounds)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: Annotated[str, Field(max_length=320)]
-    first_name: Annotated[str, Field(max_length=100)] | None = None
-    last_name: Annotated[str, Field(max_length=100)] | None = None
-    phone: Annotated[str, Field(max_length=32)] | None = None
-    job_title: Short | None = None
-    company: Annotated[str, Field(max_length=255)] | None = None
-    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
-    persona: Short | None = None
-    owner: Annotated[str, Field(max_length=320)] | None = None
+    email: Annotated[str, Field(max_length=320), AfterValidator(bounds.no_nul)]
+    first_name: bounds.ShortName | None = None
+    last_name: bounds.ShortName | None = None
+    phone: bounds.Phone | None = None
+    job_title: bounds.Name | None = None
+    company: bounds.CompanyRef | None = None
+    country: bounds.Country | None = None
+    persona: bounds.Name | None = None
+    owner: Annotated[str, Field(max_length=320), AfterValidator(bounds.no_nul)] | None = None
     lifecycle_stage: str | None = None
-    product_line: Short | None = None
+    product_line: bounds.Name | None = None
     channel: str | None = None
-    campaign: Short | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
-    created_at: datetime | None = None
+    campaign: bounds.Name | None = None
+    properties: bounds.Properties = Field(default_factory=dict)
+    created_at: bounds.LiveInstant | None = None
 
 
 # --------------------------------------------------------------------------- merging

@@ -36,13 +36,13 @@ from smarketing.contacts.domain import (
 )
 from smarketing.core.errors import ValidationError, json_type
 from smarketing.core.rows import changed_values
-from smarketing.core.timeutil import format_instant
+from smarketing.core.timeutil import format_instant, years_after
 from smarketing.lifecycle import service as lifecycle
 from smarketing.lifecycle.domain import ALL_STAGES, Stage, TransitionError, plan_move
 from smarketing.quarantine.service import register_replayer
 from smarketing.records import schema as r
+from smarketing.records.bounds import LATEST, normalize_email
 from smarketing.records.messages import describe, name_the_field
-from smarketing.records.schema import normalize_email
 from smarketing.sla.assignment import Assignment, assign_owners
 from smarketing.sla.refresh import refresh_clocks
 from smarketing.workspace.keys import Keys, Missing
@@ -217,12 +217,13 @@ def _rounds(items: Sequence[T], key: Any) -> list[list[tuple[int, T]]]:
 # --------------------------------------------------------------------------- live sources
 
 
-def parse_contact(data: Any) -> ContactIn:
-    """Validate a contact object from a live source; ValidationError names the field."""
+def parse_contact(data: Any, now: datetime) -> ContactIn:
+    """Validate a contact object from a live source with the bounds of every door;
+    ValidationError names the field."""
     if not isinstance(data, dict):
         raise ValidationError(f"body: must be a JSON object, got {json_type(data)}")
     try:
-        contact = ContactIn.model_validate(data)
+        contact = ContactIn.model_validate(data, context={LATEST: years_after(now, 1)})
     except PydanticError as exc:
         raise ValidationError(describe(exc)) from None
     try:
@@ -240,15 +241,13 @@ def parse_contact(data: Any) -> ContactIn:
     if contact.channel is not None and contact.channel not in r.CHANNELS:
         raise ValidationError(f"channel: must be one of {', '.join(r.CHANNELS)}, "
                               f"got {contact.channel!r}")  # fmt: skip
-    if contact.created_at is not None and contact.created_at.tzinfo is None:
-        raise ValidationError("created_at: needs a UTC offset (e.g. 2026-05-01T10:00:00Z)")
     return contact
 
 
 def upsert_contact(session: Session, data: Any, *, now: datetime, actor: str,
                    default_stage: str = "lead") -> UpsertResult:  # fmt: skip
     """Create or patch the one contact `data` describes; ValidationError naming the field."""
-    result = upsert_contacts(session, [parse_contact(data)], now=now, actor=actor,
+    result = upsert_contacts(session, [parse_contact(data, now)], now=now, actor=actor,
                              default_stage=default_stage)[0]  # fmt: skip
     if isinstance(result, ValidationError):
         raise result
@@ -295,7 +294,7 @@ def _creation_record(item: ContactIn, email: str, now: datetime, stage: str) -> 
     data.update(type="contact", email=email, created_at=format_instant(item.created_at or now),
                 lifecycle_stage=item.lifecycle_stage or stage)  # fmt: skip
     try:
-        record = r.parse_record(data)
+        record = r.parse_record(data, years_after(now, 1))
     except r.InvalidRecord as exc:
         raise ValidationError(name_the_field(str(exc), "contact", CONTACT_FIELDS)) from None
     assert isinstance(record, r.ContactRecord)  # noqa: S101 - typed "contact"

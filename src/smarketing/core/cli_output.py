@@ -8,8 +8,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-#: Exit code of bad input (the message says what is wrong and where).
+#: Exit codes of the commands (docs/usage.md): 0 all done, 1 a crash (a fault or a bug),
+#: 2 bad input or usage (the message says what is wrong and where), 3 some lines or rows
+#: of an import rejected (the others loaded; the rejects file has them).
 BAD_INPUT = 2
+SOME_REJECTED = 3
 
 
 def fail(message: str, code: int = BAD_INPUT) -> NoReturn:

@@ -65,7 +65,7 @@ def post_deal(session: DbSession, now: Now, caller: WriteKey, body: DealBody = N
     when won or lost, absent when open), `owner`, `lost_reason`. The body is the whole
     deal: a field left out is cleared."""
     try:
-        deal, outcome = upsert_deal(session, body)
+        deal, outcome = upsert_deal(session, body, now)
     except ValidationError as exc:
         return rejected(session, kind="deal", payload=body, reason=str(exc),
                         source=caller.actor, now=now)  # fmt: skip

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from smarketing.contacts.repository import names, resolve_emails, survivor_email
 from smarketing.core.errors import ValidationError
 from smarketing.core.rows import changed_values, chunks
+from smarketing.core.timeutil import years_after
 from smarketing.kit.api import check_body, instant, money
 from smarketing.models import Contact, Deal, ProductLine, User
 from smarketing.quarantine.service import register_replayer
 from smarketing.records import schema as r
+from smarketing.records.bounds import normalize_email
 from smarketing.records.messages import name_the_field
-from smarketing.records.schema import normalize_email
 from smarketing.workspace.keys import Keys, Missing
 from smarketing.workspace.repository import workspace_settings
 
@@ -43,13 +44,13 @@ def contact_reference(session: Session, email: str) -> str:
         return email
 
 
-def upsert_deal(session: Session, body: Any) -> tuple[Deal, str]:
+def upsert_deal(session: Session, body: Any, now: datetime) -> tuple[Deal, str]:
     """Create or replace the deal `body` describes; (deal, outcome)."""
     data = check_body(body, DEAL_FIELDS)
     if isinstance(data.get("contact"), str):
         data = {**data, "contact": contact_reference(session, data["contact"])}
     try:
-        record = r.parse_record({"type": "deal", **data})
+        record = r.parse_record({"type": "deal", **data}, years_after(now, 1))
     except r.InvalidRecord as exc:
         raise ValidationError(name_the_field(str(exc), "deal", DEAL_FIELDS)) from None
     assert isinstance(record, r.DealRecord)  # noqa: S101 - parsed as a deal
@@ -143,5 +144,5 @@ def deals_json(session: Session, deals: list[Deal]) -> list[dict[str, Any]]:
 
 @register_replayer("deal")
 def replay_deal(session: Session, payload: Any, now: datetime, source: str) -> str:
-    deal, outcome = upsert_deal(session, payload)
+    deal, outcome = upsert_deal(session, payload, now)
     return f"deal {deal.id} {outcome}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smarketing.contacts import repository as contacts_repo
 from smarketing.core.errors import ValidationError
 from smarketing.core.rows import chunks
-from smarketing.core.timeutil import format_instant
+from smarketing.core.timeutil import format_instant, years_after
 from smarketing.models import Attempt
 from smarketing.records import schema as r
 from smarketing.sla.refresh import refresh_clocks
@@ -112,7 +112,8 @@ def log_attempt(
             "by": by, "kind": kind, "at": format_instant(at), "outcome": outcome,
             "note": note}  # fmt: skip
     try:
-        record = r.parse_record({k: v for k, v in data.items() if v is not None})
+        record = r.parse_record({k: v for k, v in data.items() if v is not None},
+                                years_after(now, 1))
     except r.InvalidRecord as exc:
         raise ValidationError(str(exc)) from None
     assert isinstance(record, r.AttemptRecord)  # noqa: S101 - typed "attempt"

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from smarketing.activities.service import ingest_activities
 from smarketing.contacts.repository import survivor_email
 from smarketing.contacts.service import upsert_contact
+from smarketing.core import jsonio
 from smarketing.core.errors import ConflictError, NotFoundError, SmarketingError, ValidationError
 from smarketing.hooks import repository
 from smarketing.hooks.domain import (
@@ -44,7 +45,7 @@ from smarketing.hooks.domain import (
 )
 from smarketing.models import WebhookRequest, WebhookSource
 from smarketing.quarantine.service import hold, register_replayer
-from smarketing.records.schema import normalize_email
+from smarketing.records.bounds import normalize_email
 
 logger = logging.getLogger("smarketing.hooks")
 MIN_SECRET_CHARS = 16
@@ -263,8 +264,8 @@ def receive(session: Session, incoming: Incoming, now: datetime) -> Reply:
 def parse_events(adapter: str, body: bytes, key: str) -> list[Event]:
     """The events of a raw body; BodyRefused when it is not JSON of the adapter's shape."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        data = jsonio.loads(body)
+    except jsonio.JSONDecodeError as exc:
         raise BodyRefused(f"body: not valid JSON ({exc})") from None
     return adapt(adapter, data, source=key, digest=hashlib.sha256(body).hexdigest())
 

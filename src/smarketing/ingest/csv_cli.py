@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from smarketing.core.cli_output import fail
+from smarketing.core.cli_output import SOME_REJECTED, fail
 from smarketing.core.database import transaction
 from smarketing.core.workspace import open_workspace
 from smarketing.ingest.csv_import import (
@@ -72,8 +72,9 @@ def import_csv_command(
 
     Each row becomes a contact (upsert by email; importing the same file twice changes
     nothing). Bad rows are reported with their row number (the header is row 1) and
-    copied unchanged to the rejects file. Exit code 0 when every row loaded, 1 when some
-    rows were rejected, 2 when the file cannot be imported at all.
+    copied unchanged to the rejects file. Exit code 0 when every row loaded, 3 when some
+    rows were rejected (the others loaded), 2 when the file cannot be imported at all or
+    an option is wrong, 1 for a crash.
     """
     if preset is not None and preset not in PRESETS:
         fail(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
@@ -113,7 +114,7 @@ def import_csv_command(
     if report.rejected:
         where = f"written unchanged to {rejects_file}" if rejects_file else "dry run: no file"
         _stderr().print(f"[yellow]{report.rejected} row(s) rejected; {where}[/yellow]")
-        raise typer.Exit(1)
+        raise typer.Exit(SOME_REJECTED)
 
 
 

@@ -31,7 +31,7 @@ from smarketing.ingest.csv_presets import (
 )
 from smarketing.interchange.importer import Importer, RejectedLine
 from smarketing.models import Activity, Campaign, Company, Contact, User
-from smarketing.records.schema import normalize_email
+from smarketing.records.bounds import normalize_email
 from smarketing.workspace.keys import Missing
 from smarketing.workspace.repository import workspace_settings
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from smarketing.core.cli_output import SOME_REJECTED
 from smarketing.core.database import transaction
 from smarketing.core.workspace import open_workspace
 from smarketing.interchange.service import export_file, import_file
@@ -35,7 +36,8 @@ def import_command(
     Lines are applied in file order and history is replayed at its recorded instants.
     Each bad line is reported with its number and reason and copied unchanged to the
     rejects file; the good lines still load. Importing the same file twice changes nothing.
-    Exit code 0 when every line loaded, 1 when some lines were rejected.
+    Exit code 0 when every line loaded, 3 when some lines were rejected (the others
+    loaded), 2 for bad usage, 1 for a crash.
     """
     workspace = open_workspace()
     total_bytes = file.stat().st_size
@@ -56,7 +58,7 @@ def import_command(
     if rejects_file is not None:
         _stderr().print(f"[yellow]{report.rejected} line(s) rejected; written unchanged to "
                           f"{rejects_file}[/yellow]")  # fmt: skip
-        raise typer.Exit(1)
+        raise typer.Exit(SOME_REJECTED)
 
 
 def _progress() -> Progress:

@@ -29,7 +29,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -38,8 +37,9 @@ from smarketing.campaigns.service import save_campaign, save_cost
 from smarketing.contacts import repository as contacts_repo
 from smarketing.contacts.companies import CompanyRefs, save_companies
 from smarketing.contacts.service import import_contacts, record_lifecycle_events
+from smarketing.core import jsonio
 from smarketing.core.errors import ValidationError
-from smarketing.core.timeutil import utcnow
+from smarketing.core.timeutil import utcnow, years_after
 from smarketing.deals.service import import_deals
 from smarketing.followup.service import import_attempts
 from smarketing.lifecycle.domain import decision_target
@@ -97,8 +97,8 @@ def decode(line: SourceLine) -> Any:
     except UnicodeDecodeError as exc:
         raise RejectedLine(f"not UTF-8 (byte {exc.start})") from None
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        return jsonio.loads(text)
+    except jsonio.JSONDecodeError as exc:
         raise RejectedLine(f"not valid JSON: {exc}") from None
 
 
@@ -126,6 +126,8 @@ class Importer:
         self.now = now
         self.keys = Keys(session)
         self.companies = CompanyRefs(session)
+        #: Instants later than this are refused (a year after now).
+        self.latest = years_after(now or utcnow(), 1)
 
     # -- driving -----------------------------------------------------------------------
 
@@ -196,19 +198,20 @@ class Importer:
         self.keys = Keys(self.session)
         self.companies = CompanyRefs(self.session)
 
-    @staticmethod
-    def _parse(line: SourceLine) -> r.Record:
+    def _parse(self, line: SourceLine) -> r.Record:
         try:
-            return r.parse_record(decode(line))
+            return r.parse_record(decode(line), self.latest)
         except r.InvalidRecord as exc:
             raise RejectedLine(str(exc)) from None
+        except (ArithmeticError, RecursionError, TypeError) as exc:  # data past any bound
+            raise RejectedLine(f"cannot be read: {exc}") from None
 
     # -- one record at a time (the CSV importer, the API) ------------------------------
 
     def apply_data(self, data: Any) -> str:
         """Validate and apply one decoded line; returns e.g. 'contact created'."""
         try:
-            record = r.parse_record(data)
+            record = r.parse_record(data, self.latest)
         except r.InvalidRecord as exc:
             raise RejectedLine(str(exc)) from None
         return self.apply(record)

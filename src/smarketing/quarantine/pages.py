@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from smarketing.core import jsonio
 from smarketing.core.errors import NotFoundError, SmarketingError
 from smarketing.i18n import N_
 from smarketing.kit.deps import CurrentUser, DbSession, Now, current_user, require_csrf
@@ -119,13 +120,13 @@ def edited_payload(stored: str, submitted: str) -> Any | None:
     if text in (stored.strip(), quarantine.pretty_payload(stored).strip()):
         return None
     try:
-        decoded = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        decoded = jsonio.loads(text)
+    except jsonio.JSONDecodeError as exc:
         raise PayloadError(f"The edited payload is not JSON: {exc}.") from None
     try:
-        if orjson.loads(stored) == decoded:
+        if jsonio.loads(stored) == decoded:
             return None
-    except orjson.JSONDecodeError:
+    except jsonio.JSONDecodeError:
         pass
     return decoded
 

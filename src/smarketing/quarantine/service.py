@@ -12,6 +12,7 @@ item is replayed. Nothing here commits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ import orjson
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from smarketing.core import jsonio
 from smarketing.core.errors import NotFoundError, SmarketingError, ValidationError
 from smarketing.models import QuarantineItem
 
@@ -51,14 +53,17 @@ def payload_text(payload: Any) -> str:
         return payload.decode("utf-8", errors="replace")
     if isinstance(payload, str):
         return payload
-    return orjson.dumps(payload, default=str).decode()
+    try:
+        return orjson.dumps(payload, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer over 64 bits, kept as sent
+        return json.dumps(payload, default=str, ensure_ascii=False)
 
 
 def pretty_payload(payload: str) -> str:
     """Indented JSON when the payload is JSON, else the text as received."""
     try:
-        return orjson.dumps(orjson.loads(payload), option=orjson.OPT_INDENT_2).decode()
-    except orjson.JSONDecodeError:
+        return orjson.dumps(jsonio.loads(payload), option=orjson.OPT_INDENT_2).decode()
+    except jsonio.JSONDecodeError:
         return payload
 
 
@@ -151,8 +156,8 @@ def replay(session: Session, item_id: int, now: datetime, payload: Any | None = 
     if payload is not None:
         item.payload = payload_text(payload)
     try:
-        decoded = orjson.loads(item.payload)
-    except orjson.JSONDecodeError as exc:
+        decoded = jsonio.loads(item.payload)
+    except jsonio.JSONDecodeError as exc:
         item.reason = f"payload is not valid JSON: {exc}"
         item.attempts += 1
         return item

@@ -42,7 +42,7 @@ def describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item.get("loc", ())) or "body"
-        message = item.get("msg", "invalid")
+        message = item.get("msg", "invalid").removeprefix("Value error, ")
         if item.get("type") == "extra_forbidden":
             message = "unknown field"
         parts.append(f"{where}: {message}")

@@ -7,16 +7,12 @@ importer's job.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from functools import lru_cache
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -25,6 +21,28 @@ from pydantic import (
 )
 
 from smarketing.lifecycle.domain import ALL_STAGES
+from smarketing.records import bounds
+from smarketing.records.bounds import (
+    LATEST,
+    Amount,
+    CompanyRef,
+    Content,
+    Count,
+    Country,
+    Currency,
+    Email,
+    Key,
+    Name,
+    Note,
+    Phone,
+    Properties,
+    Reason,
+    ShortName,
+    Timezone,
+    Title,
+    Url,
+)
+from smarketing.records.bounds import ActivityId as Id
 from smarketing.sla.calendar import CalendarError, calendar_from_json
 from smarketing.sla.terms import parse_marketing, parse_sales
 
@@ -47,78 +65,18 @@ class InvalidRecord(ValueError):
     """A line that does not follow the spec; the message names the field and the problem."""
 
 
-@lru_cache(maxsize=65536)
-def normalize_email(value: str) -> str:
-    """Syntax-check an address and return its normalized, lower-cased form.
-
-    Cached: one contact's address appears on every line of its story.
-    """
-    try:
-        checked = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"{value!r} is not a valid email address: {exc}") from None
-    return checked.normalized.lower()
+Text = Title
+Instant = bounds.Instant
+Day = bounds.Day
 
 
-def _instant(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 instant string with an offset")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 instant") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset (write e.g. 2026-10-09T17:30:00+02:00)")
-    return parsed.astimezone(UTC)
-
-
-def _date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 date string (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
-
-
-def _money(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError("must be a decimal string or number")
-    try:
-        amount = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise ValueError(f"{value!r} is not a decimal amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{value!r} has more than two decimals")
-    if abs(amount) >= Decimal("1e15"):
-        raise ValueError(f"{value!r} is too large")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _currency(value: str) -> str:
-    if len(value) != 3 or not value.isalpha():
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
-    return value.upper()
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
+def _domain(value: str) -> str:
+    value = value.strip().lower()
+    if not value:
         raise ValueError("must not be empty")
-    return value.strip()
+    return value
 
 
-Instant = Annotated[datetime, BeforeValidator(_instant)]
-Day = Annotated[date, BeforeValidator(_date)]
-Money = Annotated[Decimal, BeforeValidator(_money)]
-Currency = Annotated[str, AfterValidator(_currency)]
-Email = Annotated[str, AfterValidator(normalize_email)]
-Key = Annotated[str, AfterValidator(_not_blank), Field(max_length=100)]
-Text = Annotated[str, AfterValidator(_not_blank)]
 StageName = Literal[
     "subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other"
 ]
@@ -141,7 +99,7 @@ class Record(BaseModel):
 class WorkspaceRecord(Record):
     type: Literal["workspace"]
     name: Text
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
     currency: Currency = "EUR"
     locale: Literal["en", "es", "pt", "it"] = "en"
 
@@ -169,7 +127,7 @@ class HolidaySource(Record):
 class CalendarRecord(Record):
     type: Literal["calendar"]
     key: Key
-    timezone: str
+    timezone: Timezone
     hours: dict[str, list[tuple[str, str]]]
     holidays: HolidaySource | None = None
     extra_holidays: list[Day] = Field(default_factory=list)
@@ -212,7 +170,7 @@ class UserRecord(Record):
     team: Key | None = None
     calendar: Key | None = None
     locale: Literal["en", "es", "pt", "it"] | None = None
-    weight: Annotated[int, Field(ge=0)] | None = None
+    weight: Annotated[int, Field(ge=0, le=1000)] | None = None
     out_of_office: list[tuple[Day, Day]] = Field(default_factory=list)
 
     @field_validator("out_of_office")
@@ -234,8 +192,8 @@ class PersonaRecord(Record):
     type: Literal["persona"]
     key: Key
     name: Text
-    description: str | None = None
-    criteria: Any = None
+    description: Reason | None = None
+    criteria: Properties | None = None
 
 
 class CampaignRecord(Record):
@@ -244,13 +202,13 @@ class CampaignRecord(Record):
     name: Text
     channel: Channel
     product_line: Key | None = None
-    cost: Money | None = None
+    cost: Amount | None = None
     currency: Currency | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
-    utm_source: str | None = None
-    utm_medium: str | None = None
-    utm_campaign: str | None = None
+    utm_source: Name | None = None
+    utm_medium: Name | None = None
+    utm_campaign: Name | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> CampaignRecord:
@@ -263,18 +221,18 @@ class CostRecord(Record):
     type: Literal["cost"]
     campaign: Key
     on: Day
-    amount: Money
+    amount: Amount
     currency: Currency | None = None
-    note: str | None = None
+    note: Note | None = None
 
 
 class CompanyRecord(Record):
     type: Literal["company"]
-    domain: Annotated[str, AfterValidator(lambda v: _not_blank(v).lower())] | None = None
-    name: Text | None = None
-    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
-    industry: str | None = None
-    employees: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    domain: Annotated[str, Field(max_length=255), AfterValidator(_domain)] | None = None
+    name: Annotated[Text, Field(max_length=255)] | None = None
+    country: Country | None = None
+    industry: ShortName | None = None
+    employees: Count | None = None
     owner: Email | None = None
 
     @model_validator(mode="after")
@@ -292,32 +250,32 @@ class ContactRecord(Record):
     type: Literal["contact"]
     email: Email
     created_at: Instant
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    job_title: str | None = None
-    company: str | None = None
-    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    first_name: ShortName | None = None
+    last_name: ShortName | None = None
+    phone: Phone | None = None
+    job_title: Name | None = None
+    company: CompanyRef | None = None
+    country: Country | None = None
     persona: Key | None = None
     owner: Email | None = None
     lifecycle_stage: StageName = "lead"
     channel: Channel | None = None
     campaign: Key | None = None
     product_line: Key | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: Properties = Field(default_factory=dict)
 
 
 class ActivityRecord(Record):
     type: Literal["activity"]
-    id: Annotated[Text, Field(max_length=200)]
+    id: Id
     contact: Email
     kind: ActivityKind
     at: Instant
     channel: Channel | None = None
     campaign: Key | None = None
-    url: str | None = None
-    content: str | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    url: Url | None = None
+    content: Content | None = None
+    properties: Properties = Field(default_factory=dict)
 
 
 class StageChangeRecord(Record):
@@ -325,8 +283,8 @@ class StageChangeRecord(Record):
     contact: Email
     to: StageName
     at: Instant
-    by: str | None = None
-    reason: str | None = None
+    by: Annotated[str, Field(max_length=320)] | None = None
+    reason: Reason | None = None
 
 
 class AssignmentRecord(Record):
@@ -334,19 +292,19 @@ class AssignmentRecord(Record):
     contact: Email
     owner: Email
     at: Instant
-    by: str | None = None
-    reason: str | None = None
+    by: Annotated[str, Field(max_length=320)] | None = None
+    reason: Reason | None = None
 
 
 class AttemptRecord(Record):
     type: Literal["attempt"]
-    id: Annotated[Text, Field(max_length=200)]
+    id: Id
     contact: Email
     by: Email
     kind: Literal["call", "email", "meeting", "social", "other"]
     at: Instant
     outcome: Literal["no_answer", "left_message", "connected", "replied", "bounced", "other"] | None = None  # noqa: E501
-    note: str | None = None
+    note: Note | None = None
 
 
 class DecisionRecord(Record):
@@ -355,8 +313,8 @@ class DecisionRecord(Record):
     by: Email
     decision: Literal["accepted", "rejected"]
     at: Instant
-    reason: str | None = None
-    comment: str | None = None
+    reason: Reason | None = None
+    comment: Note | None = None
     then: Literal["recycle", "disqualify"] | None = None
 
     @model_validator(mode="after")
@@ -370,17 +328,17 @@ class DecisionRecord(Record):
 
 class DealRecord(Record):
     type: Literal["deal"]
-    id: Annotated[Text, Field(max_length=200)]
+    id: Id
     contact: Email
-    amount: Money
+    amount: Amount
     status: Literal["open", "won", "lost"]
     created_at: Instant
-    name: str | None = None
+    name: Name | None = None
     currency: Currency | None = None
     product_line: Key | None = None
     closed_at: Instant | None = None
     owner: Email | None = None
-    lost_reason: str | None = None
+    lost_reason: Reason | None = None
 
     @model_validator(mode="after")
     def _closed(self) -> DealRecord:
@@ -465,8 +423,9 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_record(data: Any) -> Record:
-    """Validate one decoded JSON value as an interchange record."""
+def parse_record(data: Any, latest: datetime | None = None) -> Record:
+    """Validate one decoded JSON value as an interchange record; instants after `latest`
+    (one year after now, given by the caller) are refused."""
     if not isinstance(data, dict):
         raise InvalidRecord(f"a line must be a JSON object, got {type(data).__name__}")
     kind = data.get("type")
@@ -475,6 +434,6 @@ def parse_record(data: Any) -> Record:
             f"type: {kind!r} is not a record type; use one of {', '.join(RECORD_TYPES)}"
         )
     try:
-        return RECORD_TYPES[kind].model_validate(data)
+        return RECORD_TYPES[kind].model_validate(data, context={LATEST: latest})
     except ValidationError as exc:
         raise InvalidRecord(f"{kind}: {_describe(exc)}") from None

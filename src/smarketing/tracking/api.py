@@ -15,11 +15,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from smarketing.core import jsonio
 from smarketing.core.database import transaction
 from smarketing.kit.deps import DbSession, Now, get_workspace
 from smarketing.kit.ratelimit import Refusal, client_address, get_limiter, too_many_requests
@@ -109,8 +109,8 @@ def track(request: Request, session: DbSession, now: Now,
     if body is None:
         return _error(413, f"body: larger than {MAX_BODY_BYTES} bytes", origin)
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = jsonio.loads(body)
+    except jsonio.JSONDecodeError:
         return _error(400, "body: not valid JSON", origin)
     if not isinstance(data, dict):
         return _error(400, f"body: must be a JSON object, got {domain.json_type(data)}", origin)

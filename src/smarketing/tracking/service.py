@@ -28,8 +28,8 @@ from smarketing.core.errors import NotFoundError, SmarketingError, ValidationErr
 from smarketing.core.timeutil import as_utc, format_instant, parse_instant
 from smarketing.models import Visitor, VisitorEvent
 from smarketing.quarantine.service import hold, register_replayer
+from smarketing.records.bounds import normalize_email
 from smarketing.records.messages import describe
-from smarketing.records.schema import normalize_email
 from smarketing.tracking import domain, repository
 from smarketing.tracking.domain import Rule, Touch
 from smarketing.tracking.repository import CampaignRef
