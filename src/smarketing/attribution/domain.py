@@ -375,21 +375,19 @@ def money(value_cents: int) -> Decimal:
 def largest_remainder(total: int, shares: Sequence[Fraction]) -> list[int]:
     """Whole units per share that add up to `total`: each share's floor, then one more unit
     to the largest remainders (the earlier share on a tie). Shares summing to `total`
-    exactly need at most one extra unit each; others are evened out in whole passes.
+    exactly need at most one extra unit each; a larger (or negative) gap, which only
+    floating-point shares could leave, is spread evenly first.
     """
     floors = [math.floor(share) for share in shares]
     missing = total - sum(floors)
     if not shares:
         return floors
     order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
-    step = 1 if missing >= 0 else -1
-    if step < 0:
-        order.reverse()
-    index = 0
-    while missing != 0:
-        floors[order[index % len(order)]] += step
-        missing -= step
-        index += 1
+    whole, extra = divmod(missing, len(shares))
+    for index in range(len(shares)):
+        floors[index] += whole
+    for index in order[:extra]:
+        floors[index] += 1
     return floors
 
 
