@@ -47,7 +47,7 @@ def interchange_lines() -> list[dict[str, object]]:
     lines: list[dict[str, object]] = [
         {"type": "workspace", "name": "Example", "timezone": "UTC", "currency": "EUR"},
     ]
-    for contact, email in CONTACT_EMAIL.items():
+    for email in CONTACT_EMAIL.values():
         lines.append({"type": "contact", "email": email, "created_at": instant(day(1, 2)),
                       "lifecycle_stage": "subscriber"})  # fmt: skip
     for contact, milestones in MILESTONES.items():
