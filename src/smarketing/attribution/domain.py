@@ -105,6 +105,19 @@ def parse_stage(name: str | None) -> str:
     return name
 
 
+def distinct(values: IntArray) -> IntArray:
+    """The sorted distinct values (np.unique hashes, and was 20 times slower on 10**6
+    instants with numpy 2.4)."""
+    ordered = np.sort(values)
+    if ordered.size == 0:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    result: IntArray = ordered[keep]
+    return result
+
+
 def instant_us(at: datetime) -> int:
     """Microseconds since 1970-01-01 UTC of an aware instant."""
     if at.tzinfo is None:
@@ -224,8 +237,8 @@ def converting_paths(
     lower = instant - lookback_us
     # One sortable number per (contact, instant): contact code times the number of distinct
     # instants, plus the instant's rank. Exact, with no overflow for any instant.
-    contacts = np.unique(np.concatenate([touches.contact, conversions.contact]))
-    instants = np.unique(np.concatenate([touches.at_us, lower, instant, lead, opportunity]))
+    contacts = distinct(np.concatenate([touches.contact, conversions.contact]))
+    instants = distinct(np.concatenate([touches.at_us, lower, instant, lead, opportunity]))
     width = np.int64(instants.size + 1)
 
     def combined(contact: IntArray, at: IntArray) -> IntArray:
@@ -472,8 +485,11 @@ def _exact_totals(
     keys, weight, denominator, value = keys[keep], weight[keep], denominator[keep], value[keep]
     if keys.size == 0:
         return conversions, revenue
-    denominators, code = np.unique(denominator, return_inverse=True)
-    group = keys * denominators.size + code.reshape(-1)
+    # Denominators are small integers: a lookup table numbers the distinct ones.
+    denominators = np.flatnonzero(np.bincount(denominator)).astype(np.int64)
+    lookup = np.zeros(int(denominators[-1]) + 1, dtype=np.int64)
+    lookup[denominators] = np.arange(denominators.size, dtype=np.int64)
+    group = keys * denominators.size + lookup[denominator]
     size = key_count * int(denominators.size)
     weight_sums = np.zeros(size, dtype=np.int64)
     np.add.at(weight_sums, group, weight)
@@ -577,7 +593,7 @@ def attribute(
     # Keys of the converting paths, (none) when a conversion has no touch, and any key the
     # model credits (Markov can credit a key seen only on non-converting paths).
     shown = np.zeros(key_count, dtype=bool)
-    shown[np.unique(converting.paths.key)] = True
+    shown[converting.paths.key] = True
     shown[none_code] |= bool(untouched.any())
     credits = [Credit(keys[k], conversions[k], revenue_cents[k]) for k in range(key_count)
                if shown[k] or conversions[k] != 0 or revenue_cents[k] != 0]  # fmt: skip
