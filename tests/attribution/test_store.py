@@ -135,6 +135,9 @@ def test_other_currencies_are_left_out_and_counted(session: Session) -> None:
     assert [(e.currency, e.deals, e.amount_cents) for e in report.excluded] == [("USD", 1, 9900)]
     assert report.results[0].conversions == 3  # lost deals never count either
     assert report.results[0].revenue == Decimal("1700.00")
+    # One model alone reads no non-converting path, and gives what it gives among all.
+    together = attribute_store(session, "all")
+    assert report.results[0].credits == together.results[MODELS.index(Model.LINEAR)].credits
 
 
 def test_the_period_is_whole_days_in_the_workspace_timezone(session: Session) -> None:

@@ -118,6 +118,18 @@ def distinct(values: IntArray) -> IntArray:
     return result
 
 
+def dense_ranks(values: IntArray) -> IntArray:
+    """Each value's rank among the distinct values (0 for the smallest), with one sort."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    steps = np.zeros(values.size, dtype=np.int64)
+    if values.size > 1:
+        np.not_equal(ordered[1:], ordered[:-1], out=steps[1:], casting="unsafe")
+    ranks = np.empty(values.size, dtype=np.int64)
+    ranks[order] = np.cumsum(steps)
+    return ranks
+
+
 def instant_us(at: datetime) -> int:
     """Microseconds since 1970-01-01 UTC of an aware instant."""
     if at.tzinfo is None:
@@ -235,27 +247,23 @@ def converting_paths(
     lead = np.minimum(conversions.lead_us, instant)
     opportunity = np.minimum(conversions.opportunity_us, instant)
     lower = instant - lookback_us
-    # One sortable number per (contact, instant): contact code times the number of distinct
-    # instants, plus the instant's rank. Exact, with no overflow for any instant.
-    contacts = distinct(np.concatenate([touches.contact, conversions.contact]))
-    instants = distinct(np.concatenate([touches.at_us, lower, instant, lead, opportunity]))
-    width = np.int64(instants.size + 1)
-
-    def combined(contact: IntArray, at: IntArray) -> IntArray:
-        code = np.searchsorted(contacts, contact).astype(np.int64)
-        rank = np.searchsorted(instants, at).astype(np.int64)
-        result: IntArray = code * width + rank
-        return result
-
-    ordered = combined(touches.contact, touches.at_us)
+    # One sortable number per (contact, instant): the contact's rank times the number of
+    # distinct instants, plus the instant's rank. Exact, with no overflow for any instant.
+    n_touches = int(touches.contact.size)
+    contact_rank = dense_ranks(np.concatenate([touches.contact, conversions.contact]))
+    instant_rank = dense_ranks(np.concatenate([touches.at_us, lower, instant, lead,
+                                               opportunity]))  # fmt: skip
+    width = np.int64(instant_rank.max(initial=0) + 1)
+    ordered = contact_rank[:n_touches] * width + instant_rank[:n_touches]
     if ordered.size > 1 and bool(np.any(np.diff(ordered) < 0)):
         raise ValueError("touches must be sorted by contact, then at")
-    start = np.searchsorted(ordered, combined(conversions.contact, lower), side="left")
-    end = np.searchsorted(ordered, combined(conversions.contact, instant), side="right")
-    lead_end = np.searchsorted(ordered, combined(conversions.contact, lead), side="right")
-    opportunity_end = np.searchsorted(
-        ordered, combined(conversions.contact, opportunity), side="right"
-    )
+    base = contact_rank[n_touches:] * width
+    lower_key, instant_key, lead_key, opportunity_key = (
+        base + part for part in np.split(instant_rank[n_touches:], 4))
+    start = np.searchsorted(ordered, lower_key, side="left")
+    end = np.searchsorted(ordered, instant_key, side="right")
+    lead_end = np.searchsorted(ordered, lead_key, side="right")
+    opportunity_end = np.searchsorted(ordered, opportunity_key, side="right")
     lengths = (end - start).astype(np.int64)
     offsets = np.zeros(n_conversions + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

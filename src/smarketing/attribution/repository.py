@@ -100,7 +100,8 @@ class Loaded:
 class Query:
     """What to read: the conversions (won deals or first arrivals at `stage`) whose instant
     is in [start, end] (either open), their touches within `lookback_days`, and the other
-    contacts' touches in [period_end - lookback, period_end]."""
+    contacts' touches in [period_end - lookback, period_end] (none when period_end is
+    None: only Markov reads them)."""
 
     by: KeyKind
     stage: str
@@ -221,7 +222,10 @@ def _load(session: Session, query: Query) -> Loaded:
     end_us = NEVER if query.period_end is None else instant_us(query.period_end)
     touches, keys = _read_activities(reader, query, instant, end_us, lookback_us)
     converting = np.isin(touches.contact, contact)
-    others = ~np.isin(touches.contact, _converters(reader, query, contact))
+    if query.period_end is None:
+        others = np.zeros(touches.contact.size, dtype=bool)
+    else:
+        others = ~np.isin(touches.contact, _converters(reader, query, contact))
     data = AttributionInput(
         keys=keys,
         converting=converting_paths(_subset(touches, converting), conversions, lookback_us),

@@ -20,6 +20,7 @@ from smarketing.attribution.domain import (
     DEFAULT_LOOKBACK_DAYS,
     MAX_LOOKBACK_DAYS,
     KeyKind,
+    Model,
     ModelResult,
     attribute_all,
     money,
@@ -89,7 +90,10 @@ def attribute(
     end = None if to_date is None else _midnight(to_date + timedelta(days=1), zone) - timedelta(
         microseconds=1
     )
-    period_end = end if end is not None else repository.latest_activity(session)
+    # Only Markov reads the non-converting paths; they end with the period.
+    period_end = None
+    if Model.MARKOV in models:
+        period_end = end if end is not None else repository.latest_activity(session)
     loaded = repository.load(session, repository.Query(
         by=kind, stage=stage_name, start=start, end=end, period_end=period_end,
         lookback_days=lookback_days, currency=facts.currency,
