@@ -132,7 +132,11 @@ class _Reader:
                     params[name] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         else:
             sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
-        cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        driver = self.connection.connection.dbapi_connection
+        # PostgreSQL: a server-side cursor, so a million rows stream in chunks rather than
+        # arriving whole in the client's memory.
+        cursor = (driver.cursor() if self.dialect == "sqlite"  # type: ignore[union-attr]
+                  else driver.cursor(name="smarketing_attribution"))  # type: ignore[union-attr]
         try:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK):
