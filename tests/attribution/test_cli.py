@@ -95,3 +95,17 @@ def test_bad_options_exit_2_with_a_clear_error(cli: Invoke, args: list[str],
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_deals_in_another_currency_are_noted_on_stderr_only(cli: Invoke, tmp_path: Path) -> None:
+    extra = tmp_path / "usd.jsonl"
+    extra.write_bytes(orjson.dumps({
+        "type": "deal", "id": "won-usd", "contact": "eva@example.com", "amount": "99.00",
+        "currency": "USD", "status": "won", "created_at": "2026-03-01T00:00:00Z",
+        "closed_at": "2026-03-02T00:00:00Z"}) + b"\n")  # fmt: skip
+    assert cli("import", str(extra)).exit_code == 0
+    result = cli("attribution", "--model", "linear", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["revenue"] == "1500.00"
+    assert ("1 won deal left out, not in the workspace currency EUR (no exchange rates): "
+            "1 in USD (99.00)") in result.stderr
