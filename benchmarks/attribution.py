@@ -41,6 +41,7 @@ from smarketing.attribution import repository
 from smarketing.attribution.domain import attribute_all, parse_models
 from smarketing.attribution.service import attribute
 from smarketing.core.database import make_engine, make_session_factory, migrate, transaction
+from smarketing.workspace.repository import workspace_settings
 
 POSTGRES_URL = os.environ.get(
     "SMARKETING_BENCH_POSTGRES_URL",
@@ -250,7 +251,7 @@ def measure(url: str, repeat: int) -> None:
             cpu.append(time.process_time() - started_cpu + process_cpu(backend) - server_cpu)
     # Where the time goes, in one more run.
     with transaction(sessions, read_only=True) as session:
-        facts = repository.workspace_facts(session)
+        facts = workspace_settings(session)
         started = time.perf_counter()
         loaded = repository.load(session, repository.Query(
             by=report.by, stage=report.stage, start=None, end=None,

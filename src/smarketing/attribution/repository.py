@@ -52,26 +52,11 @@ from smarketing.attribution.domain import (
     instant_us,
     nonconverting_paths,
 )
-from smarketing.models import Activity, Workspace
+from smarketing.core.driver_sql import sqlite_instant
+from smarketing.models import Activity
 
 #: Rows fetched per round trip.
 CHUNK = 100_000
-
-
-@dataclass(frozen=True)
-class WorkspaceFacts:
-    currency: str
-    timezone: str
-
-
-def workspace_facts(session: Session) -> WorkspaceFacts:
-    """The workspace's currency and timezone (row 1), EUR and UTC when there is no row."""
-    row = session.execute(
-        select(Workspace.currency, Workspace.timezone).where(Workspace.id == 1)
-    ).first()
-    if row is None:
-        return WorkspaceFacts("EUR", "UTC")
-    return WorkspaceFacts(row.currency or "EUR", row.timezone or "UTC")
 
 
 def latest_activity(session: Session) -> datetime | None:
@@ -124,12 +109,12 @@ class _Reader:
         self.connection = session.connection()
         self.dialect = self.connection.dialect.name
 
-    def rows(self, sql: str, params: dict[str, Any] | None = None) -> Iterator[list[Any]]:
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> Iterator[Sequence[Any]]:
         params = dict(params or {})
         if self.dialect == "sqlite":
             for name, value in params.items():
                 if isinstance(value, datetime):  # stored as naive UTC text
-                    params[name] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                    params[name] = sqlite_instant(value)
         else:
             sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
         driver = self.connection.connection.dbapi_connection

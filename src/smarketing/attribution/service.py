@@ -30,6 +30,7 @@ from smarketing.attribution.domain import (
 )
 from smarketing.attribution.repository import Excluded
 from smarketing.core.errors import ValidationError
+from smarketing.workspace.repository import workspace_settings
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ def attribute(
 ) -> AttributionReport:
     """Attribute the conversions to channels or campaigns under `model` (or `all`).
 
+    Revenue is in the workspace currency and days are in its timezone (the workspace row,
+    else the SMARKETING_* settings: EUR and UTC by default).
+
     `from_date`/`to_date` are whole days in the workspace timezone, both included: a
     conversion counts when its instant is in [from 00:00, to + 1 day 00:00). Bad input
     raises ValidationError naming the option.
@@ -80,7 +84,7 @@ def attribute(
                               f"days up to {MAX_LOOKBACK_DAYS}")  # fmt: skip
     if from_date is not None and to_date is not None and from_date > to_date:
         raise ValidationError(f"from {from_date.isoformat()} is after to {to_date.isoformat()}")
-    facts = repository.workspace_facts(session)
+    facts = workspace_settings(session)
     try:
         zone = ZoneInfo(facts.timezone)
     except (ZoneInfoNotFoundError, ValueError):
