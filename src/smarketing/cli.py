@@ -55,6 +55,7 @@ def _register_domains() -> None:
     from smarketing import wiring  # noqa: F401 - registers every quarantine replayer
     from smarketing.accounts.cli import users_app
     from smarketing.apikeys.cli import apikeys_app
+    from smarketing.attribution.cli import attribution_command
     from smarketing.contacts.duplicates_cli import duplicates_app
     from smarketing.core.jobs import worker_command
     from smarketing.demo.cli import demo_command
@@ -71,6 +72,7 @@ def _register_domains() -> None:
     from smarketing.web.server import serve_command
 
     app.command("demo")(demo_command)
+    app.command("attribution")(attribution_command)
     app.command("import-csv")(import_csv_command)
     app.command("export-csv")(export_csv_command)
     app.command("serve")(serve_command)

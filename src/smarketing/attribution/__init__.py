@@ -1,0 +1,1 @@
+"""Revenue attribution: which channels and campaigns brought the conversions (issue 13)."""
