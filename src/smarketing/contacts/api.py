@@ -53,7 +53,7 @@ from smarketing.models import (
     User,
 )
 from smarketing.quarantine.http import rejected
-from smarketing.records.bounds import normalize_email
+from smarketing.records.bounds import normalize_email, shown
 from smarketing.records.messages import name_the_field
 
 __all__ = ["router"]
@@ -156,7 +156,7 @@ def contacts_json(session: Session, contacts: list[Contact]) -> list[dict[str, A
         "last_touch": {"channel": c.last_touch_channel,
                        "campaign": key(campaigns, c.last_touch_campaign_id),
                        "at": instant(c.last_touch_at)},
-        "properties": c.properties or {},
+        "properties": shown(c.properties or {}),
     } for c in contacts]  # fmt: skip
 
 

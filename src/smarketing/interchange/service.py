@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -74,7 +75,16 @@ def export_file(session: Session, path: Path) -> int:
     count = 0
     with path.open("wb") as out:
         for record in Exporter(session).records():
-            out.write(orjson.dumps(record))
+            out.write(_line(record))
             out.write(b"\n")
             count += 1
     return count
+
+
+def _line(record: dict[str, Any]) -> bytes:
+    """One record as a JSON line. orjson stops at 255 levels of nesting; values stored
+    before the bounds existed may be deeper, and a backup must never fail on them."""
+    try:
+        return orjson.dumps(record)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()

@@ -67,7 +67,10 @@ def local_time(value: datetime | None, zone: ZoneInfo, locale: str = DEFAULT_LOC
     """An instant as wall time in the workspace timezone."""
     if value is None:
         return ""
-    wall = value.astimezone(zone)
+    try:
+        wall = value.astimezone(zone)
+    except OverflowError:  # an instant at the edge of the calendar, stored by older code
+        return value.isoformat()
     if locale == DEFAULT_LOCALE:
         return wall.strftime(ENGLISH_INSTANT)
     return f"{format_skeleton('yMd', wall, locale=locale)} {wall:%H:%M}"

@@ -127,6 +127,8 @@ ShortName = Annotated[str, Field(max_length=100), AfterValidator(no_nul)]
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(no_nul)]
 Key = Annotated[str, Field(max_length=100), AfterValidator(no_nul), AfterValidator(_not_blank)]
 Title = Annotated[str, Field(max_length=200), AfterValidator(no_nul), AfterValidator(_not_blank)]
+CompanyName = Annotated[str, Field(max_length=255), AfterValidator(no_nul),
+                        AfterValidator(_not_blank)]  # fmt: skip
 Phone = Annotated[str, Field(max_length=32), AfterValidator(no_nul)]
 CompanyRef = Annotated[str, Field(max_length=255), AfterValidator(no_nul)]
 Reason = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
@@ -269,3 +271,23 @@ def properties(value: dict[str, Any]) -> dict[str, Any]:
 
 
 Properties = Annotated[dict[str, Any], AfterValidator(properties)]
+
+
+#: Deeper than this, a stored value is shown cut (pydantic's JSON encoder stops at 255).
+SHOWN_DEPTH = 64
+CUT = "…"
+
+
+def shown(value: Any, depth: int = 0) -> Any:
+    """A stored JSON value as answers show it: levels below SHOWN_DEPTH replaced by "…".
+    Only values stored before the bounds existed are that deep; the export keeps them
+    whole."""
+    if isinstance(value, dict):
+        if depth >= SHOWN_DEPTH:
+            return CUT
+        return {key: shown(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        if depth >= SHOWN_DEPTH:
+            return CUT
+        return [shown(item, depth + 1) for item in value]
+    return value

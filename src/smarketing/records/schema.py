@@ -25,6 +25,7 @@ from smarketing.records import bounds
 from smarketing.records.bounds import (
     LATEST,
     Amount,
+    CompanyName,
     CompanyRef,
     Content,
     Count,
@@ -229,7 +230,7 @@ class CostRecord(Record):
 class CompanyRecord(Record):
     type: Literal["company"]
     domain: Annotated[str, Field(max_length=255), AfterValidator(_domain)] | None = None
-    name: Annotated[Text, Field(max_length=255)] | None = None
+    name: CompanyName | None = None
     country: Country | None = None
     industry: ShortName | None = None
     employees: Count | None = None
