@@ -105,7 +105,7 @@ def _store_out_of_bounds(workspace: OpenWorkspace) -> None:
         session.execute(text(
             "INSERT INTO contacts (email, lifecycle_stage, stage_entered_at, created_at, "
             "properties, first_name) VALUES (:email, 'lead', :at, :at, :properties, :name)"),
-            {"email": "far@acme.example", "at": datetime(9999, 12, 31, 23, 30),
+            {"email": "far@acme.example", "at": datetime(9999, 12, 31, 23, 30),  # noqa: DTZ001 - stored naive, as SQLite holds instants
              "properties": json.dumps(_deep(600)), "name": long_name})  # fmt: skip
 
 
@@ -153,7 +153,7 @@ def test_every_page_and_the_export_survive_the_extremes(
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(
     name=st.text(min_size=1, max_size=100).filter(lambda s: "\x00" not in s and s.strip()),
-    at=st.datetimes(min_value=datetime(1900, 1, 1), max_value=LATEST.replace(tzinfo=None),
+    at=st.datetimes(min_value=datetime(1900, 1, 1), max_value=LATEST.replace(tzinfo=None),  # noqa: DTZ001
                     timezones=st.just(UTC)),
     amount=st.decimals(min_value=0, max_value="999999999999999.99", places=2),
 )
