@@ -263,3 +263,88 @@ def test_long_import_commits_at_checkpoints(session: Session, tmp_path: Path,
     loaded_at_checkpoint.clear()
     import_csv(session, path, checkpoint=checkpoint, dry_run=True, now=NOW)
     assert loaded_at_checkpoint == [], "a dry run never commits"
+
+
+# -- a file that cannot break an import (issue 10) ------------------------------------
+
+
+def test_an_unbalanced_quote_is_reported_with_its_row_not_swallowed(
+    session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "quotes.csv"
+    path.write_text('email,first_name,last_name\n'
+                    'ana@studio.example,"Ana,Ruiz\n'
+                    'luis@casa.example,Luis,Gil\n'
+                    'eva@casa.example,Eva,Sanz\n', encoding="utf-8")  # fmt: skip
+    report, rejects = import_csv(session, path, now=NOW)
+
+    assert report.rows == 1
+    assert [r.row for r in report.rejections] == [2]
+    assert "a quote opened in this row is never closed" in report.rejections[0].reason
+    assert count(session, Contact) == 0
+    assert rejects is not None
+    assert rejects.read_text(encoding="utf-8").count("@") == 3  # every swallowed line kept
+
+
+def test_a_row_the_csv_reader_refuses_is_rejected_and_the_rest_loads(
+    session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text('email,first_name\n'
+                    'ana@studio.example,"Ana"x\n'
+                    'luis@casa.example,Luis\n', encoding="utf-8")  # fmt: skip
+    report, _ = import_csv(session, path, now=NOW)
+
+    assert [r.row for r in report.rejections] == [2]
+    assert "cannot be read" in report.rejections[0].reason
+    assert count(session, Contact) == 1
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:30:00-05:00"])
+def test_a_date_past_the_bounds_rejects_its_row_only(session: Session, tmp_path: Path,
+                                                     date: str) -> None:  # fmt: skip
+    path = tmp_path / "dates.csv"
+    path.write_text(f"email,created_at\nana@studio.example,{date}\n"
+                    "luis@casa.example,2026-03-01T10:00:00Z\n", encoding="utf-8")  # fmt: skip
+    report, _ = import_csv(session, path, now=NOW)
+
+    assert [r.row for r in report.rejections] == [2]
+    assert date in report.rejections[0].reason
+    assert count(session, Contact) == 1
+
+
+def test_export_csv_imports_back_to_the_same_contacts(session: Session, tmp_path: Path) -> None:
+    from smarketing.ingest.csv_import import export_csv
+
+    source = tmp_path / "in.csv"
+    source.write_text("email,first_name,last_name\n"
+                      "=1+2@acme.example,=SUM(A1),+34 team\n"
+                      "ana@studio.example,-Ana,@home\n", encoding="utf-8")  # fmt: skip
+    import_csv(session, source, now=NOW)
+    exported = tmp_path / "out.csv"
+    export_csv(session, exported)
+    assert "'=1+2@acme.example" in exported.read_text(encoding="utf-8-sig")
+
+    report, _ = import_csv(session, exported, now=NOW)
+
+    assert report.rejected == 0, report.rejections
+    assert count(session, Contact) == 2
+    assert (contact(session, "=1+2@acme.example").first_name,
+            contact(session, "=1+2@acme.example").last_name) == ("=SUM(A1)", "+34 team")
+    assert contact(session, "ana@studio.example").last_name == "@home"
+
+
+def test_a_quote_closed_lines_later_is_reported_not_read_as_one_contact(
+    session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "runaway.csv"
+    path.write_text('email,first_name\n'
+                    'ana@studio.example,"Ana\n'
+                    'luis@casa.example,Luis\n'
+                    'eva@casa.example,Eva"\n'
+                    'pia@casa.example,Pia\n', encoding="utf-8")  # fmt: skip
+    report, _ = import_csv(session, path, now=NOW)
+
+    assert [r.row for r in report.rejections] == [2]
+    assert "runs over 3 lines" in report.rejections[0].reason
+    assert count(session, Contact) == 1

@@ -27,6 +27,7 @@ from smarketing.ingest.csv_presets import (
     detect_preset,
     escape_cell,
     map_row,
+    unescape_cell,
     with_date_order,
 )
 from smarketing.interchange.importer import Importer, RejectedLine
@@ -122,6 +123,36 @@ def sniff_delimiter(path: Path, encoding: str) -> str:
         return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
         return ","
+
+
+UNCLOSED_QUOTE = ("a quote opened in this row is never closed: the rest of the file was "
+                  "read as one cell")
+
+
+def _rows(reader: Any, delimiter: str) -> Iterator[tuple[int, list[str], str | None]]:
+    """(row number, cells, what is wrong with the row's CSV or None) for every row after
+    the header. A quote left open swallows the next lines into one cell: such a row is
+    reported (and kept whole in the rejects file) rather than read as one contact; a row
+    the csv module cannot read at all is reported with its error."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            unclosed = "unexpected end of data" in str(exc)
+            yield number, [], (UNCLOSED_QUOTE if unclosed
+                               else f"the CSV of this row cannot be read: {exc}")  # fmt: skip
+            continue
+        runaway = next((cell for cell in cells if "\n" in cell and delimiter in cell), None)
+        if runaway is not None:
+            lines = runaway.count("\n") + 1
+            yield number, cells, (f"a quoted cell runs over {lines} lines and holds the "
+                                  f"delimiter {delimiter!r}: a quote was left open")  # fmt: skip
+            continue
+        yield number, cells, None
 
 
 class _RawLines:
@@ -231,7 +262,7 @@ def import_csv(
             io.TextIOWrapper(binary, encoding=encoding, newline="") as stream,
         ):
             lines = _RawLines(stream)
-            reader = csv.reader(lines, delimiter=delimiter)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
             headers = next(reader, None)
             header_text = lines.take()
             if headers is None:
@@ -244,13 +275,15 @@ def import_csv(
             except MappingError as exc:
                 raise CsvImportError(str(exc)) from None
             loader = _RowLoader(session, chosen, columns, zone, now, capture)
-            for number, cells in enumerate(reader, start=2):
+            for number, cells, problem in _rows(reader, delimiter):
                 raw = lines.take()
-                if not any(cell.strip() for cell in cells):
+                if problem is None and not any(cell.strip() for cell in cells):
                     continue
                 report.rows += 1
                 try:
-                    for outcome in loader.load(cells):
+                    if problem is not None:
+                        raise RowError(problem)
+                    for outcome in loader.load([unescape_cell(cell) for cell in cells]):
                         report.applied[outcome] += 1
                 except (RowError, RejectedLine) as exc:
                     report.rejections.append(CsvRejection(number, _short(str(exc))))

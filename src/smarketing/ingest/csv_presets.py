@@ -7,7 +7,9 @@ for the tables below in prose.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
+
+from smarketing.records.bounds import check_instant
 
 #: Interchange `contact` fields a column may map to, plus `full_name` (split in two).
 CONTACT_FIELDS = (
@@ -15,6 +17,10 @@ CONTACT_FIELDS = (
     "company", "country", "persona", "owner", "lifecycle_stage", "channel", "campaign",
     "product_line",
 )  # fmt: skip
+#: Headers named after the fields themselves map to them in any CSV (the columns of
+#: `smarketing export-csv` among them, so an export imports back as it was).
+NATIVE_HEADERS = {**{field: field for field in CONTACT_FIELDS},
+                  "first_touch_channel": "channel", "first_touch_campaign": "campaign"}
 MAX_FIELD_CHARS = 10_000
 #: Characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -180,7 +186,8 @@ def build_column_map(
     """Map the file's headers; raises MappingError naming the headers seen when no
     column holds the email address."""
     clean = tuple(h.strip() for h in headers)
-    wanted: dict[str, str] = dict(preset.columns)
+    wanted: dict[str, str] = {h: NATIVE_HEADERS[h] for h in clean if h in NATIVE_HEADERS}
+    wanted.update(preset.columns)
     wanted.update(extra or {})
     fields: dict[str, list[int]] = {}
     order = list(wanted)
@@ -244,7 +251,10 @@ def parse_date(text: str, formats: tuple[str, ...], zone: tzinfo) -> datetime:
         raise RowError(f"date {text!r} is not in a known format{_order_hint(value, formats)}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        return check_instant(parsed, None)
+    except ValueError as exc:
+        raise RowError(f"date {text!r}: {exc}") from None
 
 
 def _order_hint(value: str, formats: tuple[str, ...]) -> str:
@@ -285,6 +295,13 @@ def escape_cell(value: str) -> str:
     """Keep spreadsheets from running a cell as a formula (OWASP CSV injection)."""
     if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    """The cell `escape_cell` guarded, as it was: an export re-imports to the same values."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
     return value
 
 
