@@ -17,6 +17,8 @@ starts `smarketing serve --no-jobs` (uvicorn, one process) on a free port. Then:
    file with the server's settings (WAL, synchronous=NORMAL, its checkpoint size), one
    transaction per 1,000 rows, in the same run: the ratio of the two rates is the figure
    that matters on a shared machine.
+   With --new-contacts every event names an email nobody has yet, so each creates its
+   contact (a form submission: a lead): the rate is new contacts per second.
 3. single: POST /api/v1/activities one event per request at a fixed arrival rate (RATE
    per second, open loop: latency counts from the scheduled send time, so a slow server
    cannot hide its queueing) for SECONDS; reports p50/p99/max latency.
@@ -118,9 +120,12 @@ def contact_email(n: int) -> str:
     return f"person{n}@company{n % 997}.example"
 
 
-def event(n: int, contacts: int, run: str) -> dict[str, Any]:
+def event(n: int, contacts: int, run: str, new_contacts: bool = False) -> dict[str, Any]:
+    email = f"new-{run}-{n}@company{n % 997}.example" if new_contacts else contact_email(
+        n % contacts)
     item: dict[str, Any] = {
-        "id": f"{run}-{n}", "email": contact_email(n % contacts), "kind": KINDS[n % len(KINDS)],
+        "id": f"{run}-{n}", "email": email,
+        "kind": "form_submit" if new_contacts else KINDS[n % len(KINDS)],
         "at": (START + timedelta(seconds=n)).isoformat(),
         "url": f"https://acme.example/p/{n % 50}",
     }  # fmt: skip
@@ -263,6 +268,14 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def count_contacts(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(sa.select(sa.func.count()).select_from(Contact)).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
 def count_activities(url: str) -> int:
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -272,7 +285,7 @@ def count_activities(url: str) -> int:
 
 
 def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
-    events = [event(n, args.contacts, f"r{run}") for n in range(args.events)]
+    events = [event(n, args.contacts, f"r{run}", args.new_contacts) for n in range(args.events)]
     bodies = [orjson.dumps({"items": events[i:i + BATCH]}) for i in range(0, len(events), BATCH)]
     result: dict[str, Any] = {"database": args.database, "events": args.events,
                               "clients": args.clients, "workers": args.workers}  # fmt: skip
@@ -294,6 +307,11 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
         expected = args.events + (args.rate * args.seconds if args.rate else 0)
         if stored != expected:
             raise SystemExit(f"expected {expected} activities stored, found {stored}")
+        if args.new_contacts:
+            created = count_contacts(url) - args.contacts
+            if created != args.events:
+                raise SystemExit(f"expected {args.events} new contacts, found {created}")
+            result["new_contacts_per_s"] = result["batch_events_per_s"]
     if args.database == "sqlite":
         raw = baseline_sqlite(raw_rows(events, args.contacts))
         result["raw_sqlite_rows_per_s"] = round(args.events / raw)
@@ -312,6 +330,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--new-contacts", action="store_true",
+                        help="every event creates its contact (new contacts per second)")
     args = parser.parse_args()
     results = []
     for run in range(args.repeat):

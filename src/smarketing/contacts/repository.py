@@ -6,16 +6,16 @@ the touch updates are constant SQL on the driver (ADR 4)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from smarketing.contacts.domain import Touch
-from smarketing.core.driver_sql import json_text, sqlite_instant
+from smarketing.core.driver_sql import insert_rows, json_text, sqlite_instant
 from smarketing.core.rows import chunks
 from smarketing.models import (
     Activity,
@@ -114,26 +114,47 @@ def resolve_emails(session: Session, emails: Collection[str]) -> dict[str, int]:
     return found
 
 
+# Statements built once, with expanding IN parameters: building and keying a statement
+# per call costs more than running it on the hot paths (imports, batches).
+_SURVIVORS_BY_EMAIL = select(MergedContact.merged_email, MergedContact.survivor_id).where(
+    MergedContact.merged_email.in_(bindparam("b_values", expanding=True)))
+_LIVE_IDS = select(Contact.id).where(Contact.id.in_(bindparam("b_values", expanding=True)))
+_SURVIVORS_BY_ID = select(MergedContact.merged_contact_id, MergedContact.survivor_id).where(
+    MergedContact.merged_contact_id.in_(bindparam("b_values", expanding=True)))
+_SURVIVOR_EMAILS = (
+    select(MergedContact.merged_email, Contact.email)
+    .join(Contact, Contact.id == MergedContact.survivor_id)
+    .where(MergedContact.merged_email.in_(bindparam("b_values", expanding=True))))
+_IS_SURVIVOR = select(MergedContact.survivor_id).distinct().where(
+    MergedContact.survivor_id.in_(bindparam("b_values", expanding=True)))
+_ROWS_BY_EMAIL = select(Contact.__table__).where(
+    Contact.email.in_(bindparam("b_values", expanding=True)))
+_ROWS_BY_ID = select(Contact.__table__).where(Contact.id.in_(bindparam("b_values", expanding=True)))
+_INITIAL_STAGES = select(LifecycleChange.contact_id, LifecycleChange.to_stage).where(
+    LifecycleChange.contact_id.in_(bindparam("b_values", expanding=True)),
+    LifecycleChange.source == "contact")
+_INITIAL_OWNERS = select(OwnerChange.contact_id, OwnerChange.to_owner_id).where(
+    OwnerChange.contact_id.in_(bindparam("b_values", expanding=True)),
+    OwnerChange.source == "contact")
+
+
+def _each_chunk(session: Session, statement: Any, values: Collection[Any]) -> Iterator[Any]:
+    """The rows of `statement` for `values`, given to its IN list in chunks (through the
+    session, so objects added to it and not yet flushed are seen)."""
+    for chunk in chunks(values):
+        yield from session.execute(statement, {"b_values": chunk})
+
+
 def survivors_by_email(session: Session, emails: Collection[str]) -> dict[str, int]:
     """merged email -> the id of the contact it now lives in."""
-    found: dict[str, int] = {}
-    for chunk in chunks(emails):
-        found.update(session.execute(
-            select(MergedContact.merged_email, MergedContact.survivor_id)
-            .where(MergedContact.merged_email.in_(chunk))).all())  # fmt: skip
-    return found
+    return {row[0]: row[1] for row in _each_chunk(session, _SURVIVORS_BY_EMAIL, emails)}
 
 
 def resolve_ids(session: Session, ids: Collection[int]) -> dict[int, int]:
     """Contact id -> the id to file under: itself when live, its survivor when merged.
     Unknown ids are left out."""
-    known: dict[int, int] = {}
-    for chunk in chunks(ids):
-        live = session.scalars(select(Contact.id).where(Contact.id.in_(chunk)))
-        known.update((i, i) for i in live)
-        known.update(session.execute(
-            select(MergedContact.merged_contact_id, MergedContact.survivor_id)
-            .where(MergedContact.merged_contact_id.in_(chunk))).all())  # fmt: skip
+    known = {row[0]: row[0] for row in _each_chunk(session, _LIVE_IDS, ids)}
+    known.update((row[0], row[1]) for row in _each_chunk(session, _SURVIVORS_BY_ID, ids))
     return known
 
 
@@ -143,11 +164,7 @@ def resolve_email_addresses(session: Session, emails: Collection[str]) -> dict[s
     resolved = {email: email for email in emails}
     live = contact_ids_by_email(session.connection(), emails)
     merged = [email for email in emails if email not in live]
-    for chunk in chunks(merged):
-        resolved.update(session.execute(
-            select(MergedContact.merged_email, Contact.email)
-            .join(Contact, Contact.id == MergedContact.survivor_id)
-            .where(MergedContact.merged_email.in_(chunk))).all())  # fmt: skip
+    resolved.update((row[0], row[1]) for row in _each_chunk(session, _SURVIVOR_EMAILS, merged))
     return resolved
 
 
@@ -162,11 +179,7 @@ def survivor_email(session: Session, email: str) -> str:
 
 def survivor_ids(session: Session, contact_ids: Collection[int]) -> set[int]:
     """The contacts among these that another contact was merged into."""
-    found: set[int] = set()
-    for chunk in chunks(contact_ids):
-        found.update(session.scalars(select(MergedContact.survivor_id).distinct()
-                                     .where(MergedContact.survivor_id.in_(chunk))))  # fmt: skip
-    return found
+    return {row[0] for row in _each_chunk(session, _IS_SURVIVOR, contact_ids)}
 
 
 # --------------------------------------------------------------------------- rows
@@ -174,46 +187,33 @@ def survivor_ids(session: Session, contact_ids: Collection[int]) -> set[int]:
 
 def contact_rows(session: Session, emails: Collection[str]) -> dict[str, dict[str, Any]]:
     """The whole row of each live contact among `emails`."""
-    rows: dict[str, dict[str, Any]] = {}
-    for chunk in chunks(emails):
-        for row in session.execute(select(Contact.__table__).where(Contact.email.in_(chunk))):
-            rows[row.email] = dict(row._mapping)
-    return rows
+    return {row.email: dict(row._mapping) for row in _each_chunk(session, _ROWS_BY_EMAIL, emails)}
 
 
 def rows_by_id(session: Session, ids: Collection[int]) -> dict[int, dict[str, Any]]:
-    rows: dict[int, dict[str, Any]] = {}
-    for chunk in chunks(ids):
-        for row in session.execute(select(Contact.__table__).where(Contact.id.in_(chunk))):
-            rows[row.id] = dict(row._mapping)
-    return rows
+    return {row.id: dict(row._mapping) for row in _each_chunk(session, _ROWS_BY_ID, ids)}
 
 
 def initial_facts(session: Session, ids: Collection[int]) -> dict[int, tuple[str | None, Any]]:
     """contact id -> (the stage and the owner its contact record created it with); a
     missing part is None (a contact created by another path has no such row)."""
-    stages: dict[int, str] = {}
-    owners: dict[int, Any] = {}
-    for chunk in chunks(ids):
-        stages.update(session.execute(
-            select(LifecycleChange.contact_id, LifecycleChange.to_stage)
-            .where(LifecycleChange.contact_id.in_(chunk), LifecycleChange.source == "contact")
-        ).all())  # fmt: skip
-        owners.update(session.execute(
-            select(OwnerChange.contact_id, OwnerChange.to_owner_id)
-            .where(OwnerChange.contact_id.in_(chunk), OwnerChange.source == "contact")
-        ).all())  # fmt: skip
+    stages = {row[0]: row[1] for row in _each_chunk(session, _INITIAL_STAGES, ids)}
+    owners = {row[0]: row[1] for row in _each_chunk(session, _INITIAL_OWNERS, ids)}
     return {i: (stages.get(i), owners.get(i)) for i in ids}
 
 
+_INSERTED = ("email", "first_name", "last_name", "phone", "job_title", "company_id", "country",
+             "persona_id", "owner_id", "product_line_id", "lifecycle_stage", "stage_entered_at",
+             "created_at", "first_touch_channel", "first_touch_campaign_id", "properties")
+
+
 def insert_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert new contacts; email -> id."""
-    ids: dict[str, int] = {}
-    connection = session.connection()
-    for chunk in chunks(rows):
-        ids.update(connection.execute(
-            insert(Contact).returning(Contact.email, Contact.id), chunk).all())
-    return ids
+    """Insert new contacts (constant SQL on the driver: thousands at a time); email -> id."""
+    found = insert_rows(session.connection(), "contacts", _INSERTED,
+                        [tuple(row.get(column) for column in _INSERTED) for row in rows],
+                        instants=("stage_entered_at", "created_at"), json_columns=("properties",),
+                        returning="email, id")  # fmt: skip
+    return {row[0]: row[1] for row in found}
 
 
 _UPDATE_CONTACT = update(Contact).where(Contact.id == bindparam("b_contact"))

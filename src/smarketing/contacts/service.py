@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError as PydanticError
@@ -36,7 +36,7 @@ from smarketing.contacts.domain import (
 )
 from smarketing.core.errors import ValidationError, json_type
 from smarketing.core.rows import changed_values
-from smarketing.core.timeutil import format_instant, years_after
+from smarketing.core.timeutil import years_after
 from smarketing.lifecycle import service as lifecycle
 from smarketing.lifecycle.domain import ALL_STAGES, Stage, TransitionError, plan_move
 from smarketing.quarantine.service import register_replayer
@@ -290,15 +290,13 @@ def _upsert_batch(session: Session, keys: Keys, companies: CompanyRefs,
 
 
 def _creation_record(item: ContactIn, email: str, now: datetime, stage: str) -> r.ContactRecord:
-    data = item.model_dump(exclude_none=True)
-    data.update(type="contact", email=email, created_at=format_instant(item.created_at or now),
-                lifecycle_stage=item.lifecycle_stage or stage)  # fmt: skip
-    try:
-        record = r.parse_record(data, years_after(now, 1))
-    except r.InvalidRecord as exc:
-        raise ValidationError(name_the_field(str(exc), "contact", CONTACT_FIELDS)) from None
-    assert isinstance(record, r.ContactRecord)  # noqa: S101 - typed "contact"
-    return record
+    """The interchange record a new contact from a live source is created with. ContactIn
+    already has the bounds of every door, so the record is built without validating the
+    same values twice (a batch of new contacts spends its time here otherwise)."""
+    fields = item.model_dump(exclude_none=True)
+    fields.update(type="contact", email=email, created_at=(item.created_at or now).astimezone(UTC),
+                  lifecycle_stage=item.lifecycle_stage or stage)  # fmt: skip
+    return r.ContactRecord.model_construct(**fields)
 
 
 def _create_live(session: Session, keys: Keys, companies: CompanyRefs,

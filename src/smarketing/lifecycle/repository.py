@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from smarketing.core.driver_sql import insert_rows
 from smarketing.core.rows import chunks
 from smarketing.models import Contact, Decision, LifecycleChange
 
@@ -93,9 +94,15 @@ def insert_decision(session: Session, contact_id: int, at: datetime, facts: Any)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+_HISTORY = ("contact_id", "from_stage", "to_stage", "transition", "at", "actor", "reason",
+            "source", "decision_id")
+
+
 def append_history_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(_APPEND, rows)
+    """Append history entries, many at a time (constant SQL on the driver)."""
+    insert_rows(session.connection(), "lifecycle_history", _HISTORY,
+                [tuple(row.get(column) for column in _HISTORY) for row in rows],
+                instants=("at",))  # fmt: skip
 
 
 def set_stages(session: Session, stages: dict[int, tuple[str, datetime]]) -> None:

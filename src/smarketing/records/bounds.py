@@ -19,6 +19,7 @@ whichever way it comes in (docs/ingestion.md, "Bounds"):
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -139,6 +140,18 @@ ActivityId = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(
                        AfterValidator(_not_blank)]  # fmt: skip
 
 
+#: A plain ASCII address: a dot-atom local part, hostname labels and a letters-only
+#: top-level domain. email_validator accepts exactly these (but the special-use names
+#: below) and normalizes them to themselves with the domain lower-cased, so they take a
+#: fast path; anything else (quotes, Unicode, punycode, IP literals) goes through it.
+_PLAIN_EMAIL = re.compile(
+    r"(?=.{1,254}$)(?=[^@]{1,64}@)"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:(?![A-Za-z0-9-]{2}--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}")
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
 @lru_cache(maxsize=65536)
 def normalize_email(value: str) -> str:
     """Syntax-check an address and return its normalized, lower-cased form.
@@ -146,6 +159,9 @@ def normalize_email(value: str) -> str:
     Cached: one contact's address appears on every line of its story.
     """
     no_nul(value)
+    text = value.strip()
+    if _PLAIN_EMAIL.fullmatch(text) and text.rsplit(".", 1)[1].lower() not in _SPECIAL_USE:
+        return text.lower()
     try:
         checked = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
