@@ -102,6 +102,21 @@ def test_cadence_met_by_attempts_or_by_connecting_and_missed_otherwise() -> None
     assert cadence(HandoffFacts(start)).due_at == start + timedelta(days=14)
 
 
+def test_attempts_after_the_cadence_window_do_not_count() -> None:
+    """5 attempts within 14 days: a rep whose last two attempts came on days 15 and 16
+    made 3 in time. The cadence is breached with 3 done, never met 5/5."""
+    start = local("2026-10-01 10:00")
+    late_two = tuple(AttemptFact(start + timedelta(days=d)) for d in (0, 2, 4, 15, 16))
+    day_30 = start + timedelta(days=30)
+    [_, clock] = evaluate_clocks(HandoffFacts(start, late_two), TERMS, CAL, day_30)
+    assert (clock.state, clock.attempts_done, clock.met_at) == ("breached", 3, None)
+    # The same two attempts on day 13 and a minute before the window ends meet it.
+    in_time = (*late_two[:3], AttemptFact(start + timedelta(days=13)),
+               AttemptFact(start + timedelta(days=14, minutes=-1)))  # fmt: skip
+    [_, met] = evaluate_clocks(HandoffFacts(start, in_time), TERMS, CAL, day_30)
+    assert (met.state, met.attempts_done, met.met_at) == ("met", 5, in_time[-1].at)
+
+
 def test_decision_clock_when_the_terms_ask_for_one() -> None:
     terms = SalesTerms(decision_within_hours=Decimal(16))
     start = local("2026-11-18 23:30")  # 16 business hours: Thu 8h + Fri 8h -> Fri 18:00
