@@ -128,6 +128,37 @@ def test_hubspot_v3_signature(headers: dict[str, str], uris: tuple[str, ...], hu
         assert refusal in str(caught.value)
 
 
+def changed_at(value: str, index: int) -> str:
+    """`value` with the character at `index` replaced by another one of the same alphabet
+    (hexadecimal and base64 both have 0 and 1)."""
+    index %= len(value)
+    return value[:index] + ("1" if value[index] == "0" else "0") + value[index + 1:]
+
+
+SCHEMES = {
+    "smarketing": (signed_headers(SECRET, BODY, T), "X-Smarketing-Signature"),
+    "hubspot-v3": (_hubspot(SECRET, URL, BODY, T * 1000), "X-HubSpot-Signature-v3"),
+}
+PREVIOUS = "previous-secret-0123"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("secrets", [SECRET, (SECRET, PREVIOUS), (PREVIOUS, SECRET)],
+                         ids=["one secret", "current signed", "previous signed"])
+def test_a_valid_signature_with_its_last_character_changed_is_refused(
+        scheme: str, secrets: str | tuple[str, ...]) -> None:  # fmt: skip
+    headers, name = SCHEMES[scheme]
+    assert verify(SignedRequest(BODY, headers, "POST", (URL,)), secrets, NOW,
+                  hubspot=True) == scheme  # fmt: skip
+    given = headers[name]
+    # the last character, the last one of the digest (before base64's padding), and none
+    for forged in (changed_at(given, -1), changed_at(given, len(given.rstrip("=")) - 1),
+                   given[:-1]):  # fmt: skip
+        request = SignedRequest(BODY, {**headers, name: forged}, "POST", (URL,))
+        with pytest.raises(SignatureRefused, match="signature does not match"):
+            verify(request, secrets, NOW, hubspot=True)
+
+
 def test_hubspot_uri_decodes_only_the_listed_escapes() -> None:
     assert hubspot_uri("https://x/h?a=%3a%2F%40&b=%20") == "https://x/h?a=:/@&b=%20"
 
