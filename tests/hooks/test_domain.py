@@ -419,3 +419,74 @@ def test_stage_update_against_the_funnel_order(current: str, proposed: str) -> N
                 else None)  # fmt: skip
     assert stage_update(str(current), str(proposed))[0] == expected
 
+
+
+# ----------------------------------------------------------------------------- whole events
+
+
+def conversion_id(who: str, when: str, identifier: str) -> str:
+    """RD Station activity ids: the lead and a hash of the conversion's time and name, so a
+    resent conversion keeps its id (docs/webhooks.md)."""
+    digest = hashlib.sha256(f"{when}\x1f{identifier}".encode()).hexdigest()[:24]
+    return f"rdstation:{who}:{digest}"
+
+
+FABIO = "c2f3d2b3-7250-4d27-97f4-eef38be32f7f"
+GABI = "9a1c5e77-3b2d-4f10-8e6a-5c4d3b2a1f00"
+
+
+def test_rdstation_lead_webhook_maps_every_field_it_knows() -> None:
+    data = sample("rdstation_leads.json")
+    lead = data["leads"][0]
+    event = _only("rdstation", data)
+    assert (event.label, event.error, event.lookup) == (
+        "RD Station lead fabio@moveis.example", None, None)
+    assert event.contact == {
+        "email": "fabio@moveis.example", "first_name": "Fábio", "last_name": "Santos Pereira",
+        "company": "Móveis Santos", "job_title": "Diretor Comercial",
+        "phone": "48 999999999", "country": "BR", "lifecycle_stage": "mql",
+        "created_at": datetime(2026, 11, 20, 18, 31, 35, tzinfo=UTC),
+        "properties": {
+            "rdstation_uuid": FABIO, "rdstation_city": "Florianópolis", "rdstation_state": "SC",
+            "rdstation_tags": ["cozinhas", "b2b"], "rdstation_lead_stage": "Lead Qualificado",
+            "rdstation_opportunity": False, "rdstation_owner": "vendas@example.com",
+            "rdstation_custom_fields": {"Tamanho da equipe": "11-50"},
+        },
+    }  # fmt: skip
+    first, last = lead["first_conversion"], lead["last_conversion"]
+    assert event.activities == (
+        {"id": conversion_id(FABIO, first["created_at"], "ebook-cozinhas-planejadas"),
+         "kind": "form_submit", "at": datetime(2026, 11, 20, 18, 31, 35, tzinfo=UTC),
+         "channel": "paid_search", "content": "ebook-cozinhas-planejadas",
+         "properties": {"conversion": first["content"],
+                        "conversion_origin": first["conversion_origin"]}},
+        {"id": conversion_id(FABIO, last["created_at"], "webinar-showroom"),
+         "kind": "form_submit", "at": datetime(2026, 11, 30, 11, 40, tzinfo=UTC),
+         "channel": "email", "content": "webinar-showroom",
+         "properties": {"conversion": last["content"],
+                        "conversion_origin": last["conversion_origin"]}},
+    )  # fmt: skip
+
+
+def test_rdstation_webhooks_api_conversion_maps_every_field_it_knows() -> None:
+    event = _only("rdstation", sample("rdstation_converted.json"))
+    assert (event.label, event.error, event.lookup) == (
+        "RD Station contact gabi@cozinhas.example", None, None)
+    assert event.contact == {
+        "email": "gabi@cozinhas.example", "first_name": "Gabriela", "last_name": "Alves",
+        "company": "Alves Arquitetura", "job_title": "Arquiteta", "phone": "48 30252598",
+        "lifecycle_stage": "lead",
+        "properties": {
+            "rdstation_uuid": GABI, "rdstation_city": "Florianópolis",
+            "rdstation_tags": ["orcamento"], "rdstation_lead_stage": "Lead",
+            "rdstation_opportunity": False, "rdstation_owner": "vendas@example.com",
+            "rdstation_origin": "Busca Orgânica | Google",
+            "rdstation_custom_fields": {"cf_tamanho_do_projeto": ["Grande"]},
+        },
+    }  # fmt: skip
+    assert event.activities == ({
+        "id": conversion_id(GABI, "2026-11-30T08:54:04.254-03:00", "orcamento-cozinha"),
+        "kind": "form_submit", "at": datetime(2026, 11, 30, 11, 54, 4, 254000, tzinfo=UTC),
+        "channel": "organic_search", "content": "orcamento-cozinha",
+        "properties": {"event_type": "WEBHOOK.CONVERTED"},
+    },)  # fmt: skip
