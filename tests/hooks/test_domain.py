@@ -490,3 +490,220 @@ def test_rdstation_webhooks_api_conversion_maps_every_field_it_knows() -> None:
         "channel": "organic_search", "content": "orcamento-cozinha",
         "properties": {"event_type": "WEBHOOK.CONVERTED"},
     },)  # fmt: skip
+
+
+def test_hubspot_workflow_form_submission_maps_every_field_it_knows() -> None:
+    event = _only("hubspot", sample("hubspot_workflow.json"))
+    assert event.label == "HubSpot contact 3051"
+    assert event.activities == ({
+        "id": "hubspot:form:7f0c3a52-5d1e-4c8a-9a31-2d4f5b8c9e10", "kind": "form_submit",
+        "at": datetime(2026, 11, 29, 9, 15, tzinfo=UTC), "url": "https://www.example.com/demo",
+        "content": "Request a demo",
+        "properties": {"hubspot_form_id": "c1f6a7d2-0b6e-4f7e-a1c2-3e9d8f7a6b5c",
+                       "page_title": "Book a demo"},
+    },)  # fmt: skip
+
+
+EMAIL = {"email": {"value": "a@b.c"}}
+
+
+@pytest.mark.parametrize(("data", "object_id"), [
+    ({"vid": 1, "canonical-vid": 2, "objectId": 3, "id": 4, "properties": EMAIL}, "1"),
+    ({"canonical-vid": 2, "objectId": 3, "id": 4, "properties": EMAIL}, "2"),
+    ({"objectId": 3, "id": 4, "properties": EMAIL}, "3"),
+    ({"id": "4", "properties": EMAIL}, "4"),
+    ({"vid": [1], "properties": {**EMAIL, "hs_object_id": {"value": 5}}}, "5"),
+    ({"email": "a@b.c", "hs_object_id": 6}, "6"),  # a flattened body: properties at the top
+])  # fmt: skip
+def test_a_hubspot_contact_is_known_by_its_first_id(data: dict[str, Any], object_id: str) -> None:
+    event = _only("hubspot", data)
+    assert event.label == f"HubSpot contact {object_id}"
+    assert event.lookup == ("hubspot_id", object_id)
+    assert event.contact["properties"] == {"hubspot_id": object_id}
+
+
+def test_a_hubspot_contact_without_an_id_is_found_by_email_and_has_no_conversion() -> None:
+    event = _only("hubspot", {"properties": {**EMAIL, "recent_conversion_event_name": "x",
+                                             "recent_conversion_date": 1795943700000}})
+    assert (event.label, event.lookup, event.activities) == ("HubSpot contact", None, ())
+    assert event.contact == {"email": "a@b.c"}
+
+
+@pytest.mark.parametrize(("portal", "stamp"), [
+    ({"portal-id": 7, "portalId": 8}, "hubspot:7:"), ({"portalId": 8}, "hubspot:8:"),
+    ({}, "hubspot:0:"),
+])  # fmt: skip
+def test_a_recent_conversion_id_names_the_portal(portal: dict[str, int], stamp: str) -> None:
+    props = {**EMAIL, "recent_conversion_event_name": {"value": "Price list"},
+             "recent_conversion_date": {"value": "2026-11-29T09:15:00Z"}}  # fmt: skip
+    event = _only("hubspot", {"vid": 9, **portal, "properties": props})
+    assert event.activities == ({"id": f"{stamp}9:conversion:1795943700000", "kind": "form_submit",
+                                 "at": datetime(2026, 11, 29, 9, 15, tzinfo=UTC),
+                                 "content": "Price list"},)  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "at"), [
+    (1795943700000, datetime(2026, 11, 29, 9, 15, tzinfo=UTC)),
+    (1795943700500.0, datetime(2026, 11, 29, 9, 15, 0, 500000, tzinfo=UTC)),
+    (" 1795943700000 ", datetime(2026, 11, 29, 9, 15, tzinfo=UTC)),
+    ("2026-11-29T10:15:00+01:00", datetime(2026, 11, 29, 9, 15, tzinfo=UTC)),
+])  # fmt: skip
+def test_hubspot_instants_are_unix_milliseconds_or_iso(value: Any, at: datetime) -> None:
+    event = _only("hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": value}})
+    assert event.contact["created_at"] == at
+
+
+A_LIST = ["x"]
+CONVERSION = {"created_at": "2026-11-20T15:31:35-03:00"}
+WHERE = {  # one malformed field at a time -> the whole error, naming the field's path
+    "hubspot property": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "firstname": {"value": A_LIST}}},
+        "HubSpot contact: properties.firstname: must be a string, got an array"),
+    "hubspot stage": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "lifecyclestage": {"value": A_LIST}}},
+        "HubSpot contact: properties.lifecyclestage: must be a string, got an array"),
+    "hubspot source": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "hs_analytics_source": {"value": {}}}},
+        "HubSpot contact: properties.hs_analytics_source: must be a string, got an object"),
+    "hubspot createdate": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": {"value": True}}},
+        "HubSpot contact: properties.createdate: expected Unix milliseconds or an ISO 8601 "
+        "instant"),
+    "hubspot createdate text": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": {"value": "soon"}}},
+        "HubSpot contact: properties.createdate: 'soon' is not an ISO 8601 instant"),
+    "hubspot form not an object": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": ["x"]},
+        "HubSpot contact: form-submissions.0: must be an object"),
+    "hubspot form without conversion": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [{"timestamp": 1}]},
+        "HubSpot contact: form-submissions.0.conversion-id and form-submissions.0.timestamp: "
+        "required"),
+    "hubspot form without time": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [{"conversion-id": "c"}]},
+        "HubSpot contact: form-submissions.0.conversion-id and form-submissions.0.timestamp: "
+        "required"),
+    "hubspot form conversion": (
+        "hubspot", {"vid": 1, "properties": EMAIL,
+                    "form-submissions": [{"conversion-id": A_LIST, "timestamp": 1}]},
+        "HubSpot contact: form-submissions.0.conversion-id: must be a string, got an array"),
+    "hubspot form title": (
+        "hubspot", {"vid": 1, "properties": EMAIL,
+                    "form-submissions": [{"conversion-id": "c", "timestamp": 1, "title": A_LIST}]},
+        "HubSpot contact: form-submissions.0.title: must be a string, got an array"),
+    "hubspot form id": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": 1, "form-id": A_LIST}]},
+        "HubSpot contact: form-submissions.0.form-id: must be a string, got an array"),
+    "hubspot form time": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": [1]}]},
+        "HubSpot contact: form-submissions.0.timestamp: expected Unix milliseconds or an "
+        "ISO 8601 instant"),
+    "hubspot form url": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": 1, "page-url": A_LIST}]},
+        "HubSpot contact: form-submissions.0.page-url: must be a string, got an array"),
+    "hubspot form page title": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": 1, "page-title": A_LIST}]},
+        "HubSpot contact: form-submissions.0.page-title: must be a string, got an array"),
+    "hubspot conversion name": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "recent_conversion_event_name": A_LIST,
+                                             "recent_conversion_date": 1}},
+        "HubSpot contact: properties.recent_conversion_event_name: must be a string, got an "
+        "array"),
+    "hubspot conversion date": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "recent_conversion_event_name": "x",
+                                             "recent_conversion_date": "later"}},
+        "HubSpot contact: properties.recent_conversion_date: 'later' is not an ISO 8601 "
+        "instant"),
+    "hubspot event kind": (
+        "hubspot", [{"eventId": 5, "subscriptionType": "deal.creation", "objectId": 1}],
+        "HubSpot event 5: subscriptionType: 'deal.creation' is not applied (smarketing maps "
+        "contact.creation and contact.propertyChange); discard it or unsubscribe"),
+    "hubspot event property": (
+        "hubspot", [{"eventId": 5, "subscriptionType": "contact.propertyChange", "objectId": 1}],
+        "HubSpot event 5: propertyName: required"),
+    "generic email": (
+        "generic", {"first_name": "Ana"},
+        "form post: email: required (a form post without an email cannot be matched to a "
+        "person)"),
+    "rd lead created_at": (
+        "rdstation", {"leads": [{"email": "a@b.c", "created_at": "soon"}]},
+        "RD Station lead #0: created_at: 'soon' is not an ISO 8601 instant"),
+    "rd lead not an object": (
+        "rdstation", {"leads": [1]}, "RD Station lead #0: must be an object, got a number"),
+    "rd lead email": (
+        "rdstation", {"leads": [{"name": "Ana"}]},
+        "RD Station lead #0: email: required (RD Station identifies leads by email)"),
+    "rd conversion content": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {**CONVERSION,
+                                                                         "content": "x"}}]},
+        "RD Station lead #0: first_conversion.content: must be an object, got a string"),
+    "rd conversion origin": (
+        "rdstation", {"leads": [{"email": "a@b.c", "last_conversion": {
+            **CONVERSION, "conversion_origin": A_LIST}}]},
+        "RD Station lead #0: last_conversion.conversion_origin: must be an object, got an array"),
+    "rd conversion time": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {"created_at": A_LIST}}]},
+        "RD Station lead #0: first_conversion.created_at: must be a string, got an array"),
+    "rd conversion bad time": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {"created_at": "x"}}]},
+        "RD Station lead #0: first_conversion.created_at: 'x' is not an ISO 8601 instant"),
+    "rd conversion name": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {
+            **CONVERSION, "content": {"identificador": A_LIST}}}]},
+        "RD Station lead #0: first_conversion.content.identificador: must be a string, got an "
+        "array"),
+    "rd conversion source": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {
+            **CONVERSION, "source": A_LIST}}]},
+        "RD Station lead #0: first_conversion.source: must be a string, got an array"),
+    "rd conversion channel": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {
+            **CONVERSION, "conversion_origin": {"channel": A_LIST}}}]},
+        "RD Station lead #0: first_conversion.conversion_origin.channel: must be a string, got "
+        "an array"),
+    "rd api kind": (
+        "rdstation", {"event_type": "WEBHOOK.DELETED", "contact": {}},
+        "RD Station contact: event_type: 'WEBHOOK.DELETED' is not applied (smarketing maps "
+        "WEBHOOK.CONVERTED and WEBHOOK.MARKED_OPPORTUNITY)"),
+    "rd api email": (
+        "rdstation", {"event_type": "WEBHOOK.MARKED_OPPORTUNITY", "contact": {"name": "Ana"}},
+        "RD Station contact: contact.email: required (RD Station identifies leads by email)"),
+    "rd api funnel": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"funnel": "x"}},
+        "RD Station contact: contact.funnel: must be an object, got a string"),
+    "rd api company name": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"company": {"name": []}}},
+        "RD Station contact: contact.company.name: must be a string, got an array"),
+    "rd api company": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"company": True}},
+        "RD Station contact: contact.company: must be a string, got a boolean"),
+    "rd api owner": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED",
+                      "contact": {"funnel": {"contact_owner_email": A_LIST}}},
+        "RD Station contact: contact.funnel.contact_owner_email: must be a string, got an array"),
+    "rd api origin": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"funnel": {"origin": {}}}},
+        "RD Station contact: contact.funnel.origin: must be a string, got an object"),
+    "rd api stage": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED",
+                      "contact": {"funnel": {"lifecycle_stage": A_LIST}}},
+        "RD Station contact: contact.funnel.lifecycle_stage: must be a string, got an array"),
+    "rd api time": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"email": "a@b.c"}},
+        "RD Station contact: event_timestamp: required"),
+    "rd api bad time": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "event_timestamp": "x",
+                      "contact": {"email": "a@b.c"}},
+        "RD Station contact: event_timestamp: 'x' is not an ISO 8601 instant"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("adapter", "data", "error"), WHERE.values(), ids=WHERE.keys())
+def test_a_mapping_error_names_the_event_and_the_path_of_the_field(adapter: str, data: Any,
+                                                                   error: str) -> None:  # fmt: skip
+    (event,) = adapt(adapter, data, source="forms", digest=DIGEST)
+    assert event.error == error
