@@ -707,3 +707,55 @@ def test_a_mapping_error_names_the_event_and_the_path_of_the_field(adapter: str,
                                                                    error: str) -> None:  # fmt: skip
     (event,) = adapt(adapter, data, source="forms", digest=DIGEST)
     assert event.error == error
+
+
+@pytest.mark.parametrize(("value", "flag"), [
+    (True, True), ("true", True), (" TRUE ", True), ("1", True), ("Sim", True), ("yes", True),
+    (False, False), ("false", False), ("0", False), ("não", False), (None, None),
+])  # fmt: skip
+def test_rdstation_opportunity_flags_read_true_sim_yes_or_1(value: Any, flag: bool | None) -> None:
+    event = _only("rdstation", {"leads": [{"email": "a@b.c", "opportunity": value}]})
+    assert event.contact.get("properties", {}).get("rdstation_opportunity") is flag
+
+
+@pytest.mark.parametrize(("length", "bounded"), [(188, False), (189, False), (190, True)])
+def test_a_sender_id_longer_than_200_characters_is_replaced_by_its_hash(
+    length: int, bounded: bool
+) -> None:
+    own = "x" * length  # "hook:forms:" is 11 characters: 189 + 11 = 200 is the longest kept
+    event = _only("generic", {"email": "a@b.c", "id": own})
+    digest = hashlib.sha256(own.encode()).hexdigest()[:24]
+    expected = f"hook:forms:sha256:{digest}" if bounded else f"hook:forms:{own}"
+    assert event.activities[0]["id"] == expected
+
+
+@pytest.mark.parametrize(("adapter", "data", "refusal"), [
+    ("hubspot", 42, "body: the hubspot adapter expects a contact object (workflow webhook) or a "
+                    "list of events (Webhooks API), got a number"),
+    ("rdstation", [], 'body: the rdstation adapter expects {"leads": [...]} (lead webhook) or '
+                      '{"event_type": ..., "contact": {...}} (webhooks API), got an array'),
+    ("rdstation", {"contact": {}}, "got an object with keys contact"),
+    ("rdstation", {"event_type": "x"}, "got an object with keys event_type"),
+    ("rdstation", dict.fromkeys("lkjihgfedcba", 1), "with keys a, b, c, d, e, f, g, h, i, j"),
+    ("pardot", {}, "adapter: unknown adapter 'pardot'"),
+])  # fmt: skip
+def test_a_body_refusal_says_what_the_adapter_expects_and_what_came(
+    adapter: str, data: Any, refusal: str
+) -> None:
+    with pytest.raises(BodyRefused) as refused:
+        adapt(adapter, data, source="x", digest=DIGEST)
+    assert str(refused.value).endswith(refusal)
+
+
+def test_hubspot_refusals_say_what_to_check() -> None:
+    headers = {**_hubspot(SECRET, URL, BODY, T * 1000), "X-HubSpot-Request-Timestamp": "soon"}
+    with pytest.raises(SignatureRefused) as stale:
+        verify(SignedRequest(BODY, headers, "POST", (URL,)), SECRET, NOW, hubspot=True)
+    assert str(stale.value) == ("X-HubSpot-Request-Timestamp: must be a Unix time in "
+                                "milliseconds, got 'soon'")  # fmt: skip
+    wrong = _hubspot("another-secret-000", URL, BODY, T * 1000)
+    with pytest.raises(SignatureRefused) as refused:
+        verify(SignedRequest(BODY, wrong, "POST", (URL,)), SECRET, NOW, hubspot=True)
+    assert str(refused.value) == (
+        "HubSpot v3 signature does not match: check that the source's secret is the app's "
+        "client secret and that the webhook URL is SMARKETING_PUBLIC_URL + /hooks/<key>")
