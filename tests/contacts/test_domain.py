@@ -54,10 +54,12 @@ def test_visibility_matches_the_rule_as_written(role: str, user_id: int,
 @pytest.mark.parametrize(("delta", "text"), [
     (timedelta(0), "0m"),
     (timedelta(seconds=59), "0m"),
+    (timedelta(minutes=1), "1m"),
     (timedelta(minutes=59, seconds=59), "59m"),
     (timedelta(hours=1), "1h 0m"),
     (timedelta(hours=23, minutes=59), "23h 59m"),
     (timedelta(days=1), "1d 0h"),
+    (timedelta(days=1, hours=2), "1d 2h"),
     (timedelta(days=2, hours=3, minutes=59), "2d 3h"),
 ])  # fmt: skip
 def test_durations_read_in_the_two_largest_units(delta: timedelta, text: str) -> None:

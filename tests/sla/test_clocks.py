@@ -125,6 +125,17 @@ def test_decision_clock_when_the_terms_ask_for_one() -> None:
     assert (clock.kind, clock.due_at, clock.state) == ("decision", local("2026-11-20 18:00"), "met")
 
 
+@pytest.mark.parametrize("offset", [timedelta(0), timedelta(hours=1)])
+def test_a_decision_at_or_after_reassignment_is_the_next_owners(offset: timedelta) -> None:
+    terms = SalesTerms(decision_within_hours=Decimal(16))
+    start = local("2026-11-18 23:30")  # due Fri 20 Nov 18:00
+    moved = local("2026-11-19 12:00")
+    facts = HandoffFacts(start, reassigned_at=moved, decided_at=moved + offset)
+    [clock] = evaluate_clocks(facts, terms, CAL, local("2026-12-01 00:00"))
+    assert (clock.state, clock.met_at, clock.closed_at, clock.closed_reason) == (
+        "closed", None, moved, "reassigned")
+
+
 T = local("2026-10-01 09:00")
 
 

@@ -240,6 +240,28 @@ def test_parse_window_rejects(text: str) -> None:
     assert caught.value.parameter == "window"
 
 
+@pytest.mark.parametrize(("values", "problem"), [
+    (["lead-to-mql=0.2"], "unknown rate key 'lead-to-mql'; known keys: lead-mql, mql-sql, "
+                          "sql-opportunity, opportunity-customer"),
+    (["lead-mql=0.2=0.3"], "'0.2=0.3' is not a number"),
+])  # fmt: skip
+def test_rate_problems_in_full(values: list[str], problem: str) -> None:
+    """The whole message: the first '=' separates the key; the known keys are listed."""
+    with pytest.raises(PlannerError) as caught:
+        parse_rate_options(values)
+    assert caught.value.problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("0m", "must be at least 1 month, got '0m'"),
+    ("6 months", "'6 months' must be a number of months like 6m"),
+])  # fmt: skip
+def test_window_problems_in_full(text: str, problem: str) -> None:
+    with pytest.raises(PlannerError) as caught:
+        parse_window(text)
+    assert str(caught.value) == f"window: {problem}"
+
+
 @pytest.mark.parametrize("text", ["1,000", "", "ten", "Infinity"])
 def test_parse_decimal_rejects(text: str) -> None:
     with pytest.raises(PlannerError, match="^revenue_goal: "):
