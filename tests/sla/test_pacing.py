@@ -281,6 +281,58 @@ def test_build_pacing_teams_and_alerts() -> None:
     assert result.to_json()["alerts"][0]["rep"] == BRUNO
 
 
+def _quality(undecided: int) -> dict[str, object]:
+    return {"channels": {"unknown": undecided}, "personas": {"none": undecided}, "accepted": 0,
+            "rejected": 0, "undecided": undecided, "accepted_pct": 0.0, "rejected_pct": 0.0}
+
+
+def test_the_pacing_json_contract_in_full() -> None:
+    """The case above as `sla pacing --json` writes it: share 83/168 = 0.4940; expected
+    10 x 0.4940 = 4.9 MQLs and 1000 x 0.4940 = 494.05 in value per rep; projections
+    6 x 168/83 = 12.14 -> 12 and 4 x 168/83 = 8.10 -> 8; the team adds its reps up."""
+    sla, no_target = version(1, 10, "100", "1000"), version(2, None, None, None)
+    plans = [RepPlan(Rep(1, ANA, "sales_rep", "iberia"), "iberia", sla),
+             RepPlan(Rep(2, BRUNO, "sales_rep", "iberia"), "iberia", sla),
+             RepPlan(Rep(3, ELENA, "sales_rep", None), None, no_target)]  # fmt: skip
+    reps = [RepPace(plans[0], CAL, tuple(handoff(ANA) for _ in range(6))),
+            RepPace(plans[1], CAL, tuple(handoff(BRUNO) for _ in range(4))),
+            RepPace(plans[2], CAL, (handoff(ELENA, sla_id=2),))]  # fmt: skip
+    result = build_pacing(Month(2026, 10), START, END, madrid("2026-10-16 12:00"), reps,
+                          [sla, no_target])  # fmt: skip
+    bruno = {"rep": BRUNO, "team": "iberia", "sla": "sla1", "elapsed_share": 0.494,
+             "mqls_delivered": 4, "mqls_target": 10, "mqls_expected": 4.9, "mqls_projected": 8,
+             "status": "behind", "lead_value_delivered": "400.00",
+             "lead_value_target": "1000.00", "lead_value_expected": "494.05",
+             "lead_value_status": "behind", "mql_value": "100.00", "quality": _quality(4)}
+    assert result.to_json() == {
+        "month": "2026-10", "as_of": "2026-10-16T10:00:00Z", "tolerance_pct": 10.0,
+        "reps": [
+            {**bruno, "rep": ANA, "mqls_delivered": 6, "mqls_projected": 12, "status": "ahead",
+             "lead_value_delivered": "600.00", "lead_value_status": "ahead",
+             "quality": _quality(6)},
+            bruno,
+            {"rep": ELENA, "team": None, "sla": "sla2", "elapsed_share": 0.494,
+             "mqls_delivered": 1, "mqls_target": None, "mqls_expected": None,
+             "mqls_projected": 2, "status": "no_target", "lead_value_delivered": "0.00",
+             "lead_value_target": None, "lead_value_expected": None,
+             "lead_value_status": "no_target", "mql_value": "0.00", "quality": _quality(1)},
+        ],
+        "teams": [
+            {"team": "iberia", "sla": "sla1", "elapsed_share": None, "mqls_delivered": 10,
+             "mqls_target": 20, "mqls_expected": 9.9, "mqls_projected": 20,
+             "status": "on_pace", "lead_value_delivered": "1000.00",
+             "lead_value_target": "2000.00", "lead_value_expected": "988.10",
+             "lead_value_status": "on_pace", "mql_value": "100.00", "quality": _quality(10)},
+            {"team": None, "sla": "sla2", "elapsed_share": None, "mqls_delivered": 1,
+             "mqls_target": None, "mqls_expected": None, "mqls_projected": 2,
+             "status": "no_target", "lead_value_delivered": "0.00", "lead_value_target": None,
+             "lead_value_expected": None, "lead_value_status": "no_target",
+             "mql_value": "0.00", "quality": _quality(1)},
+        ],
+        "alerts": [bruno],
+    }  # fmt: skip
+
+
 def test_first_business_hour_of_the_month_has_no_projection() -> None:
     plan = RepPlan(Rep(1, ANA, "sales_rep", "iberia"), "iberia", version(1, 10, None, None))
     result = build_pacing(Month(2026, 10), START, END, madrid("2026-10-01 08:00"),
