@@ -178,3 +178,51 @@ def test_several_durations_in_one_walk_match_one_at_a_time(
     durations = [timedelta(seconds=s) for s in seconds]
     together = add_business_times(CAL, begin, durations)
     assert together == [add_business_time(CAL, begin, d) for d in durations]
+
+
+def test_reassigning_to_the_same_owner_changes_nothing_and_unassigning_ends_the_handoff() -> None:
+    stages = [(at(0), "mql", "create")]
+    owners = [(at(1), 10), (at(2), 10), (at(3), None), (at(4), 11)]
+    first, second = derive_handoffs(stages, owners, [], [])
+    assert (first.owner_id, first.facts.started_at, first.facts.reassigned_at) == (10, at(1), at(3))
+    assert (second.owner_id, second.facts.started_at, second.facts.reassigned_at) == (
+        11, at(4), None)
+    assert second.facts.disqualified_at is None
+
+
+def test_a_handoff_survives_advancing_and_ends_when_the_lead_leaves_the_funnel() -> None:
+    stages = [(at(0), "mql", "create"), (at(2), "sql", "advance"), (at(3), "other", "disqualify"),
+              (at(5), "mql", "advance")]  # fmt: skip
+    first, again = derive_handoffs(stages, [(at(1), 10)], [], [])
+    assert (first.facts.started_at, first.facts.disqualified_at) == (at(1), at(3))
+    assert first.facts.reassigned_at is None
+    # back to MQL while still owned: a new handoff for the same owner
+    assert (again.owner_id, again.facts.started_at, again.facts.disqualified_at) == (
+        10, at(5), None)
+
+
+def test_an_mql_entered_twice_starts_one_handoff() -> None:
+    stages = [(at(0), "mql", "create"), (at(2), "mql", "advance")]
+    assert [h.facts.started_at for h in derive_handoffs(stages, [(at(1), 10)], [], [])] == [at(1)]
+
+
+def test_an_assignment_at_the_instant_the_lead_becomes_an_mql_starts_the_handoff_once() -> None:
+    stages = [(at(0), "lead", "create"), (at(1), "mql", "advance")]
+    [handoff] = derive_handoffs(stages, [(at(1), 10)], [], [])
+    assert (handoff.owner_id, handoff.facts.started_at) == (10, at(1))
+
+
+def test_the_owner_keeps_own_attempts_and_the_first_decision_while_owning_the_lead() -> None:
+    stages = [(at(0), "mql", "create")]
+    owners = [(at(1), 10), (at(4), 11)]
+    attempts = [(at(0.5), 10, None), (at(1), 10, "no_answer"), (at(2), 11, None),
+                (at(3), 10, "connected"), (at(4), 10, "replied"), (at(5), 10, None)]  # fmt: skip
+    decisions = [at(0.5), at(3.5), at(3.8)]
+    first, second = derive_handoffs(stages, owners, attempts, decisions)
+    # from the start to the reassignment, both included; only the owner's own attempts
+    assert first.facts.attempts == (
+        AttemptFact(at(1), "no_answer"), AttemptFact(at(3), "connected"),
+        AttemptFact(at(4), "replied"))  # fmt: skip
+    assert first.facts.decided_at == at(3.5)
+    assert second.facts.attempts == ()
+    assert second.facts.decided_at is None
