@@ -759,3 +759,27 @@ def test_hubspot_refusals_say_what_to_check() -> None:
     assert str(refused.value) == (
         "HubSpot v3 signature does not match: check that the source's secret is the app's "
         "client secret and that the webhook URL is SMARKETING_PUBLIC_URL + /hooks/<key>")
+
+
+def test_our_refusals_in_full_and_hubspot_signatures_only_when_asked_for() -> None:
+    hubspot_signed = SignedRequest(BODY, _hubspot(SECRET, URL, BODY, T * 1000), "POST", (URL,))
+    with pytest.raises(SignatureRefused) as unsigned:
+        verify(hubspot_signed, SECRET, NOW)  # a source that is not a HubSpot one
+    assert str(unsigned.value) == ("unsigned request: send X-Smarketing-Signature and "
+                                   "X-Smarketing-Timestamp; see docs/webhooks.md")  # fmt: skip
+    with pytest.raises(SignatureRefused) as unsigned_hubspot:
+        verify(SignedRequest(BODY, {}), SECRET, NOW, hubspot=True)
+    assert str(unsigned_hubspot.value) == (
+        "unsigned request: send X-Smarketing-Signature and X-Smarketing-Timestamp (or "
+        "X-HubSpot-Signature-v3 with X-HubSpot-Request-Timestamp); see docs/webhooks.md")
+    with pytest.raises(SignatureRefused) as mismatch:
+        verify(SignedRequest(BODY + b" ", _headers()), SECRET, NOW)
+    assert str(mismatch.value) == ("signature does not match: check the secret and that the "
+                                   "body is sent exactly as signed")  # fmt: skip
+    long = "9" * 30 + "x" * 30
+    with pytest.raises(SignatureRefused) as odd_time:
+        verify(SignedRequest(BODY, _headers(**{"X-Smarketing-Timestamp": long})), SECRET, NOW)
+    assert str(odd_time.value) == (f"X-Smarketing-Timestamp: must be a Unix time in seconds, "
+                                   f"got {long[:40]!r}")  # fmt: skip
+    with pytest.raises(ValueError, match="^verify: at least one secret is needed$"):
+        verify(SignedRequest(BODY, _headers()), [], NOW)
