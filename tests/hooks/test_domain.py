@@ -783,3 +783,79 @@ def test_our_refusals_in_full_and_hubspot_signatures_only_when_asked_for() -> No
                                    f"got {long[:40]!r}")  # fmt: skip
     with pytest.raises(ValueError, match="^verify: at least one secret is needed$"):
         verify(SignedRequest(BODY, _headers()), [], NOW)
+
+
+def test_hubspot_subscription_events_map_whole_contacts() -> None:
+    events = adapt("hubspot", sample("hubspot_events.json"), source="hs", digest=DIGEST)
+    ids = {"hubspot_id": "3060"}
+    email = "elena@cocinas.example"
+    assert [(e.label, e.contact) for e in events] == [
+        ("HubSpot event 1001", {"email": email, "properties": ids}),
+        ("HubSpot event 1002", {"email": email, "properties": ids}),
+        ("HubSpot event 1003", {"email": email, "lifecycle_stage": "sql", "properties": {
+            **ids, "hubspot_lifecyclestage": "salesqualifiedlead"}}),
+        ("HubSpot event 1004", {"email": email,
+                                "properties": {**ids, "hubspot_hs_lead_status": "IN_PROGRESS"}}),
+    ]  # fmt: skip
+
+
+def test_hubspot_events_keep_sources_and_stages_once_and_label_by_place() -> None:
+    events = adapt("hubspot", [
+        {"eventId": 7, "subscriptionType": "contact.propertyChange", "objectId": 1,
+         "propertyName": "lifecyclestage", "propertyValue": " customer "},
+        {"subscriptionType": "contact.propertyChange", "objectId": 1,
+         "propertyName": "hs_analytics_source", "propertyValue": "OFFLINE"},
+    ], source="hs", digest=DIGEST)  # fmt: skip
+    assert [e.label for e in events] == ["HubSpot event 7", "HubSpot event #1"]
+    assert events[0].contact == {"lifecycle_stage": "customer", "properties": {
+        "hubspot_id": "1", "hubspot_lifecyclestage": "customer"}}
+    assert events[1].contact == {"channel": "other", "properties": {
+        "hubspot_id": "1", "hubspot_analytics_source": "OFFLINE"}}
+
+
+def test_hubspot_workflow_fallbacks() -> None:
+    form = {"conversion-id": "c1", "timestamp": 1795943700000, "form-id": "f-9"}
+    event = _only("hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": {"value": ""},
+                                                       "recent_conversion_date": 1795943700000},
+                              "form-submissions": [form]})  # fmt: skip
+    assert "created_at" not in event.contact
+    assert event.activities[0]["content"] == "f-9"  # no title: the form's id
+    assert event.activities[0]["properties"] == {"hubspot_form_id": "f-9"}
+    no_name = _only("hubspot", {"vid": 1, "properties": {
+        **EMAIL, "recent_conversion_date": 1795943700000}})
+    assert no_name.activities == ()
+    no_date = _only("hubspot", {"vid": 1, "properties": {
+        **EMAIL, "recent_conversion_event_name": "x", "recent_conversion_date": ""}})
+    assert no_date.activities == ()
+    bad_form_id = _only("hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+        {**form, "title": "T", "form-id": [1]}]})
+    assert bad_form_id.error == ("HubSpot contact: form-submissions.0.form-id: must be a string, "
+                                 "got an array")
+    bad_id = _only("hubspot", {"properties": {**EMAIL, "hs_object_id": {"value": [1]}}})
+    assert bad_id.error == ("HubSpot contact: properties.hs_object_id: must be a string, got an "
+                            "array")
+
+
+def test_generic_form_post_channel_and_label() -> None:
+    event = _only("generic", {"email": "a@b.c", "channel": "paid_search", "id": "1"})
+    assert event.label == "form post"
+    assert event.activities[0]["channel"] == "paid_search"
+    assert event.contact["channel"] == "paid_search"
+
+
+def test_rdstation_fallbacks_for_phone_country_ids_and_names() -> None:
+    conversion = {"created_at": "2026-11-20T15:31:35-03:00"}
+    lead = {"email": "a@b.c", "mobile_phone": "48 988888888", "country": "Brasil",
+            "id": "448871", "first_conversion": conversion}  # fmt: skip
+    event = _only("rdstation", {"leads": [lead]})
+    assert (event.contact["phone"], "country" in event.contact) == ("48 988888888", False)
+    assert event.contact["properties"] == {"rdstation_country": "Brasil"}
+    assert event.activities[0]["content"] == "conversion"
+    assert event.activities[0]["id"] == conversion_id("448871", conversion["created_at"],
+                                                      "conversion")  # fmt: skip
+    by_email = _only("rdstation", {"leads": [{"email": "a@b.c", "first_conversion": conversion}]})
+    assert by_email.activities[0]["id"].startswith("rdstation:a@b.c:")
+    api = _only("rdstation", {"event_type": "WEBHOOK.CONVERTED", "timestamp": "2026-11-30T08:55Z",
+                              "contact": {"email": "a@b.c"}})  # fmt: skip
+    assert (api.activities[0]["content"], api.activities[0]["at"]) == (
+        "conversion", datetime(2026, 11, 30, 8, 55, tzinfo=UTC))
