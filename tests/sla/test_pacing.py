@@ -382,3 +382,56 @@ def test_cli_pacing_bad_instant_exits_2(cli_workspace: typer.Typer) -> None:
 
     assert result.exit_code == 2
     assert "--as-of" in result.output
+
+
+def test_team_rows_add_up_their_reps_and_never_call_less_than_one_mql_behind() -> None:
+    """Wed 14 Oct 12:12 is 67.2 of October's 168 business hours: a share of exactly 0.4."""
+    now = madrid("2026-10-14 12:12")
+    later = calendar_from_json({"timezone": "Europe/Madrid", "hours": {"mon": [["09:00", "18:00"]]},
+                                "extra_holidays": ["2026-10-05", "2026-10-12"]})  # fmt: skip
+    sla1, no_value, half, other = (version(1, 10, "100", "50"), version(2, None, None, None),
+                                   version(3, None, "0.50", "0.5"), version(4, 5, None, None))
+    plans = {name: RepPlan(Rep(i, name, "sales_rep", team), team, sla) for i, (name, team, sla)
+             in enumerate([(ANA, "zeta", sla1), (BRUNO, "zeta", no_value),
+                           (CARLA, "alpha", half), (DARIO, "alpha", None),
+                           (ELENA, "omega", other), ("fe@x.es", "omega", other)])}  # fmt: skip
+    reps = [RepPace(plans[ANA], CAL), RepPace(plans[BRUNO], CAL, (handoff(BRUNO, sla_id=2),)),
+            RepPace(plans[CARLA], CAL), RepPace(plans[DARIO], CAL),
+            RepPace(plans[ELENA], CAL, (handoff(ELENA, sla_id=4),)),
+            RepPace(plans["fe@x.es"], later, (handoff("fe@x.es", sla_id=4),))]  # fmt: skip
+    result = build_pacing(Month(2026, 10), START, END, now, reps, [sla1, no_value, half, other])
+    ana, bruno, _, dario, elena, fe = result.reps
+    assert ana.elapsed_share == Decimal("0.4")
+    assert (ana.mqls_expected, ana.lead_value_expected) == (Decimal(4), Decimal(20))
+    assert bruno.mqls_projected == 3  # 1 / 0.4 = 2.5, rounded half up
+    assert (dario.sla, dario.mqls_target, dario.status, dario.lead_value_target) == (
+        None, None, "no_target", None)
+    assert (elena.mqls_projected, fe.elapsed_share, fe.mqls_projected) == (3, 0, None)
+    alpha, omega, zeta = result.teams
+    assert [(t.key, t.team) for t in result.teams] == [(t, t) for t in ("alpha", "omega", "zeta")]
+    assert zeta.sla == "sla1, sla2"
+    # zeta expects 20.00 of value, less than one MQL of its only valued SLA (100): no alert
+    # yet; alpha's only MQL value is 0.50 and it expects 0.20: no alert either.
+    assert (zeta.lead_value_expected, zeta.mql_value, zeta.lead_value_status) == (
+        Decimal(20), Decimal(100), "on_pace")
+    assert (alpha.lead_value_expected, alpha.mql_value, alpha.lead_value_status) == (
+        Decimal("0.2"), Decimal("0.50"), "on_pace")
+    # a rep without a projection yet leaves the team without one
+    assert (omega.mqls_delivered, omega.mqls_projected) == (2, None)
+
+
+def test_quality_channels_rank_by_count_then_name_and_as_of_is_utc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    mix = quality_mix([handoff(ANA, "email"), handoff(ANA, "event"), handoff(ANA, "event")])
+    assert list(mix.channels) == ["event", "email"]
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    try:
+        result = build_pacing(Month(2026, 10), START, END, madrid("2026-10-14 12:12"), [], [])
+        assert result.to_json()["as_of"] == "2026-10-14T10:12:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
