@@ -323,6 +323,19 @@ def test_funnel_rates_from_mapping_needs_every_key() -> None:
         )
 
 
+def test_funnel_rates_from_mapping_names_the_first_unknown_key_then_every_missing_one() -> None:
+    every = {key: D("0.5") for key in RATE_KEYS}
+    with pytest.raises(PlannerError) as unknown:
+        FunnelRates.from_mapping({**every, "zz": D("0.5"), "lead-to-mql": D("0.5")})
+    assert (unknown.value.parameter, str(unknown.value)) == (
+        "rate", "rate: unknown rate key 'lead-to-mql'; known keys: lead-mql, mql-sql, "
+                "sql-opportunity, opportunity-customer")
+    with pytest.raises(PlannerError) as missing:
+        FunnelRates.from_mapping({"lead-mql": D("0.2"), "opportunity-customer": D("1")})
+    assert (missing.value.parameter, str(missing.value)) == (
+        "rate", "rate: missing mql-sql, sql-opportunity")
+
+
 # --- properties against an oracle -----------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ is computed as of NOW = Fri 30 Oct 2026 12:00 Madrid.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -375,6 +376,18 @@ def test_sales_stats_ignores_decision_clocks_and_rounds_half_up() -> None:
     # 1 / 3 = 33.33 %; median of [9, 3600] s = 1804.5 s = 0.50125 h -> 0.50;
     # p95 = 9 + 0.95 * 3591 = 3420.45 s = 0.950125 h -> 0.95.
     assert stats == SalesStats(3, 1, 1, 1, Decimal("33.3"), Decimal("0.50"), Decimal("0.95"))
+
+
+@pytest.mark.parametrize(("values", "q", "message"), [
+    ([], Decimal("0.5"), "percentile of no values"),
+    ([1], Decimal("1.5"), "quantile must be between 0 and 1, got 1.5"),
+    ([1], Decimal("-0.1"), "quantile must be between 0 and 1, got -0.1"),
+])  # fmt: skip
+def test_percentile_refuses_no_values_and_quantiles_outside_0_to_1(
+    values: list[int], q: Decimal, message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        percentile(values, q)
 
 
 def test_percentile_linear_interpolation() -> None:
