@@ -40,6 +40,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=None, help="lowest acceptable score, %%")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    parser.add_argument("--markdown", action="store_true", help="the table for docs/testing.md")
     args = parser.parse_args()
 
     rows = []
@@ -58,6 +59,13 @@ def main() -> int:
         if args.min is not None and score < args.min:
             below.append(module)
 
+    if args.markdown:
+        print("| module | mutants | killed | survived | other | score |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for module, total, killed, survived, others, score, _ in rows:
+            print(f"| `{module.removeprefix('src/smarketing/')}` | {total} | {killed} | "
+                  f"{survived} | {others} | {score:.1f} % |")
+        return 0
     width = max(len(row[0]) for row in rows)
     print(f"{'module':<{width}}  mutants  killed  survived  other  score")
     for module, total, killed, survived, others, score, _ in rows:
