@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from smarketing.hooks.domain import (
     BodyRefused,
     SignatureRefused,
     SignedRequest,
+    accepted_secrets,
     adapt,
     check_key,
     hubspot_uri,
@@ -859,3 +860,16 @@ def test_rdstation_fallbacks_for_phone_country_ids_and_names() -> None:
                               "contact": {"email": "a@b.c"}})  # fmt: skip
     assert (api.activities[0]["content"], api.activities[0]["at"]) == (
         "conversion", datetime(2026, 11, 30, 8, 55, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("previous", "expires", "accepted"), [
+    (None, None, ("new",)),
+    ("old", NOW + timedelta(seconds=1), ("new", "old")),
+    ("old", NOW, ("new",)),
+    ("old", None, ("new",)),
+    ("", NOW + timedelta(days=1), ("new",)),
+])  # fmt: skip
+def test_the_previous_secret_is_accepted_until_its_grace_period_ends(
+    previous: str | None, expires: datetime | None, accepted: tuple[str, ...]
+) -> None:
+    assert accepted_secrets("new", previous, expires, NOW) == accepted
