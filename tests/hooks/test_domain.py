@@ -827,7 +827,7 @@ def test_hubspot_workflow_fallbacks() -> None:
     assert no_name.activities == ()
     no_date = _only("hubspot", {"vid": 1, "properties": {
         **EMAIL, "recent_conversion_event_name": "x", "recent_conversion_date": ""}})
-    assert no_date.activities == ()
+    assert (no_date.activities, no_date.error) == ((), None)
     bad_form_id = _only("hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
         {**form, "title": "T", "form-id": [1]}]})
     assert bad_form_id.error == ("HubSpot contact: form-submissions.0.form-id: must be a string, "

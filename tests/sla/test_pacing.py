@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -175,6 +175,20 @@ def test_elapsed_share_falls_back_to_calendar_time() -> None:
     # 15.5 days = 372 hours in.
     share = elapsed_share(closed, START, END, madrid("2026-10-16 12:00"))
     assert share == Decimal(372) / Decimal(745)
+
+
+def test_elapsed_share_of_a_single_business_second_and_of_an_empty_period() -> None:
+    from datetime import time
+
+    from smarketing.sla.calendar import BusinessCalendar
+
+    one_second = BusinessCalendar("UTC", {0: ((time(9), time(9, 0, 1)),)})
+    monday = datetime(2026, 10, 5, tzinfo=UTC)
+    # the period's only business second is 09:00:00; at 08:00 none of it has passed,
+    # though a sixth of the day has
+    assert elapsed_share(one_second, monday, monday + timedelta(days=1),
+                         monday + timedelta(hours=8)) == 0  # fmt: skip
+    assert elapsed_share(one_second, monday, monday, monday) == 1
 
 
 @given(st.integers(0, 31 * 24 * 60), st.integers(0, 31 * 24 * 60))
