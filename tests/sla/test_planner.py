@@ -323,6 +323,20 @@ def test_funnel_rates_from_mapping_needs_every_key() -> None:
         )
 
 
+@pytest.mark.parametrize(("value", "problem"), [
+    ("0", "lead-mql must be greater than 0 and at most 1, got 0"),
+    ("-0.5", "lead-mql must be greater than 0 and at most 1, got -0.5"),
+    ("20", "lead-mql must be greater than 0 and at most 1, got 20 (rates are fractions: write "
+           "0.2 for 20%)"),
+])  # fmt: skip
+def test_a_rate_out_of_range_says_so_and_hints_at_fractions_only_above_1(
+    value: str, problem: str
+) -> None:
+    with pytest.raises(PlannerError) as caught:
+        parse_rate_options([f"lead-mql={value}"])
+    assert caught.value.problem == problem
+
+
 def test_funnel_rates_from_mapping_names_the_first_unknown_key_then_every_missing_one() -> None:
     every = {key: D("0.5") for key in RATE_KEYS}
     with pytest.raises(PlannerError) as unknown:
