@@ -226,3 +226,26 @@ def test_the_owner_keeps_own_attempts_and_the_first_decision_while_owning_the_le
     assert first.facts.decided_at == at(3.5)
     assert second.facts.attempts == ()
     assert second.facts.decided_at is None
+
+
+def test_the_cadence_is_at_risk_once_a_quarter_of_its_days_is_left() -> None:
+    start = local("2026-10-01 10:00")
+    facts = HandoffFacts(start, (AttemptFact(start),))
+    at_risk_at = start + timedelta(days=10, hours=12)  # 14 days x (1 - 0.25) = 10.5 days
+    [_, before] = evaluate_clocks(facts, TERMS, CAL, at_risk_at - timedelta(seconds=1))
+    [_, after] = evaluate_clocks(facts, TERMS, CAL, at_risk_at)
+    assert before.at_risk_at == at_risk_at
+    assert (before.state, before.next_check_at) == ("on_track", at_risk_at)
+    assert (after.state, after.next_check_at) == ("at_risk", start + timedelta(days=14))
+
+
+def test_only_attempts_between_the_start_and_the_reassignment_count_for_the_first_attempt() -> None:
+    start = local("2026-11-18 23:30")  # due Thu 19 Nov 18:00
+    moved = local("2026-11-19 12:00")
+    earlier = AttemptFact(local("2026-11-18 20:00"))  # before the lead was handed over
+    after_move = AttemptFact(local("2026-11-19 13:00"))  # by then the lead was someone else's
+    now = local("2026-11-25 09:00")
+    closed = first_attempt(HandoffFacts(start, (earlier, after_move), reassigned_at=moved), now)
+    assert (closed.state, closed.met_at, closed.closed_reason) == ("closed", None, "reassigned")
+    missing = first_attempt(HandoffFacts(start, (earlier,)), now)
+    assert (missing.state, missing.met_at) == ("breached", None)
