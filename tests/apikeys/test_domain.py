@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smarketing.apikeys.domain import (
+from smarketing.auth.keys import (
     SCOPES,
     MalformedKey,
     allows,

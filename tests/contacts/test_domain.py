@@ -1,23 +1,26 @@
-"""Who may see a contact, and the pure pieces of a contact's story."""
+"""Who may see a contact and log an attempt on it (smarketing.auth.access, pure), and the
+pure pieces of a contact's story (smarketing.contacts.domain)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smarketing.contacts.domain import (
+from smarketing.auth.access import (
     FULL_VIEW_ROLES,
-    ContactStory,
-    TimelineEvent,
+    attempt_makers,
     can_see_contact,
-    describe_duration,
+    may_log_attempt,
+    visible_owner_id,
 )
+from smarketing.contacts.domain import ContactStory, TimelineEvent, describe_duration
 from smarketing.i18n.terms import Phrase
-from smarketing.interchange.records import ROLES
 from smarketing.lifecycle.domain import NEXT_ACTIONS, Stage
+from smarketing.records.schema import ROLES
 
 REP, OTHER_REP = 7, 8
 
@@ -49,6 +52,52 @@ def test_visibility_matches_the_rule_as_written(role: str, user_id: int,
     expected = role != "sales_rep" or owner_id == user_id
     assert can_see_contact(role, user_id, owner_id) is expected
     assert (role in FULL_VIEW_ROLES) is (role != "sales_rep")
+
+
+@pytest.mark.parametrize(("role", "limited_to"), [("admin", None), ("marketing", None),
+                                                  ("sales_manager", None), ("sales_rep", REP)])
+def test_views_are_limited_to_own_contacts_for_sales_reps_only(role: str,
+                                                                limited_to: int | None) -> None:
+    assert visible_owner_id(role, REP) == limited_to
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    role: str
+    team_id: int | None
+
+
+OWNER = User(1, "sales_rep", 10)
+USERS = {
+    "the owner": (OWNER, True),
+    "another rep": (User(2, "sales_rep", 10), False),
+    "the owner's manager": (User(3, "sales_manager", 10), True),
+    "another team's manager": (User(4, "sales_manager", 20), False),
+    "a manager without a team": (User(5, "sales_manager", None), False),
+    "an admin": (User(6, "admin", None), True),
+    "marketing": (User(7, "marketing", 10), False),
+}
+
+
+@pytest.mark.parametrize("who", USERS)
+def test_an_attempt_is_logged_by_the_owner_the_owners_manager_or_an_admin(who: str) -> None:
+    user, allowed = USERS[who]
+    assert may_log_attempt(user, OWNER) is allowed
+
+
+def test_an_unowned_lead_takes_attempts_from_admins_only() -> None:
+    assert may_log_attempt(User(6, "admin", None), None)
+    assert not may_log_attempt(OWNER, None)
+    assert not may_log_attempt(User(3, "sales_manager", None), User(9, "sales_rep", None))
+
+
+def test_an_attempt_is_recorded_for_the_owner_when_someone_else_logs_it() -> None:
+    manager, rep = User(3, "sales_manager", 10), User(2, "sales_rep", 10)
+    assert attempt_makers(OWNER, OWNER) == [OWNER]
+    assert attempt_makers(rep, OWNER) == [rep]
+    assert attempt_makers(manager, OWNER) == [OWNER, manager]
+    assert attempt_makers(manager, None) == [manager]
 
 
 @pytest.mark.parametrize(("delta", "text"), [

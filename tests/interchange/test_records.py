@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from smarketing.interchange.records import InvalidRecord, parse_record
+from smarketing.records.schema import InvalidRecord, parse_record
 
 CONTACT = {"type": "contact", "email": "ana@b.es", "created_at": "2026-01-01T00:00:00Z"}
 DEAL = {"type": "deal", "id": "d1", "contact": "ana@b.es", "amount": "10", "status": "open",
