@@ -249,3 +249,49 @@ def test_only_attempts_between_the_start_and_the_reassignment_count_for_the_firs
     assert (closed.state, closed.met_at, closed.closed_reason) == ("closed", None, "reassigned")
     missing = first_attempt(HandoffFacts(start, (earlier,)), now)
     assert (missing.state, missing.met_at) == ("breached", None)
+
+
+S0 = local("2026-10-01 10:00")  # a cadence of 5 attempts in 14 days: due Thu 15 Oct 10:00
+
+
+def day(n: float) -> datetime:
+    return S0 + timedelta(days=n)
+
+
+CADENCES = {
+    # name: (facts, now, (state, met_at, closed_at, closed_reason, attempts_done))
+    "reassigned: only the attempts before it count, the one at the instant does not": (
+        HandoffFacts(S0, tuple(AttemptFact(day(d)) for d in (1, 2, 3, 4)), reassigned_at=day(3)),
+        day(20), ("closed", None, day(3), "reassigned", 2)),
+    "reassigned at the end of the window: the window ended first": (
+        HandoffFacts(S0, (AttemptFact(day(1)),), reassigned_at=day(14)),
+        day(20), ("breached", None, None, None, 1)),
+    "reassigned just now": (
+        HandoffFacts(S0, (AttemptFact(day(1)),), reassigned_at=day(3)),
+        day(3), ("closed", None, day(3), "reassigned", 1)),
+    "disqualified: met when it happened": (
+        HandoffFacts(S0, (AttemptFact(day(1)),), disqualified_at=day(2)),
+        day(20), ("met", day(2), None, "disqualified", 1)),
+    "disqualified at the very start": (
+        HandoffFacts(S0, disqualified_at=S0), day(20), ("met", S0, None, "disqualified", 0)),
+    "decided at the instant of the reassignment": (
+        HandoffFacts(S0, reassigned_at=day(3), decided_at=day(3)),
+        day(20), ("met", day(3), None, "decided", 0)),
+    "decided just now": (
+        HandoffFacts(S0, decided_at=day(5)), day(5), ("met", day(5), None, "decided", 0)),
+    "decided later than now: still open": (
+        HandoffFacts(S0, decided_at=day(5)), day(4), ("on_track", None, None, None, 0)),
+    "the earliest stop wins, whatever its name": (
+        HandoffFacts(S0, (AttemptFact(day(3), "connected"),), decided_at=day(2)),
+        day(20), ("met", day(2), None, "decided", 1)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", CADENCES)
+def test_cadence_outcomes(name: str) -> None:
+    facts, now, expected = CADENCES[name]
+    [_, clock] = evaluate_clocks(facts, TERMS, CAL, now)
+    assert (clock.state, clock.met_at, clock.closed_at, clock.closed_reason,
+            clock.attempts_done) == expected  # fmt: skip
+    assert (clock.kind, clock.started_at, clock.due_at, clock.at_risk_at,
+            clock.attempts_required) == ("cadence", S0, day(14), day(10.5), 5)  # fmt: skip
