@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from smarketing.records.schema import RECORD_TYPES
 from smarketing.interchange.service import export_file, import_file
 from smarketing.models import Contact, LifecycleChange, OwnerChange
+from smarketing.records.schema import RECORD_TYPES
 from tests.interchange.sample import FULL, GOOD
 
 
