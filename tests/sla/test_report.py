@@ -519,3 +519,26 @@ def test_cli_bad_input_exits_2(cli_workspace: typer.Typer, args: list[str], hint
     assert result.exit_code == 2
     assert hint in result.output
     assert "Traceback" not in result.output
+
+
+def test_without_an_sla_there_are_no_targets_and_teams_come_in_name_order_with_no_team_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    reps = [Rep(1, ANA, "sales_rep", "zeta"), Rep(2, BRUNO, "sales_rep", None),
+            Rep(3, CARLA, "sales_rep", "alpha")]  # fmt: skip
+    # each handed a lead under an SLA version the report was not given
+    rows = [clock(rep=rep.email, team=rep.team, contact_id=rep.id, sla_id=99) for rep in reps]
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    try:
+        data = build_compliance_report(Month(2026, 10), rows, reps, [], DUE).to_json()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [t["team"] for t in data["marketing_teams"]] == ["alpha", "zeta", None]
+    assert [t["team"] for t in data["sales_teams"]] == ["alpha", "zeta", None]
+    assert {r["mqls_target"] for r in data["marketing"]} == {None}
+    assert {t["mqls_target"] for t in data["marketing_teams"]} == {None}
+    assert data["as_of"] == DUE.astimezone(UTC).isoformat().replace("+00:00", "Z")
