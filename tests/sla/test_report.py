@@ -542,3 +542,34 @@ def test_without_an_sla_there_are_no_targets_and_teams_come_in_name_order_with_n
     assert {r["mqls_target"] for r in data["marketing"]} == {None}
     assert {t["mqls_target"] for t in data["marketing_teams"]} == {None}
     assert data["as_of"] == DUE.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(("text", "month"), [
+    ("2026-01", Month(2026, 1)), ("2026-12", Month(2026, 12)), ("0001-07", Month(1, 7)),
+    (" 2026-10 ", Month(2026, 10)),
+])  # fmt: skip
+def test_month_parse_takes_every_month_of_any_year_from_1(text: str, month: Month) -> None:
+    assert Month.parse(text) == month
+
+
+@pytest.mark.parametrize("text", ["0000-07", 202610, None])
+def test_month_parse_refuses_year_0_and_anything_but_text(text: object) -> None:
+    with pytest.raises(ReportError) as refused:
+        Month.parse(text)  # type: ignore[arg-type]
+    assert str(refused.value) == f"{text!r} is not a month; write YYYY-MM, for example 2026-10"
+
+
+def test_business_hours_round_half_up_and_come_only_from_attempts_on_time_or_late() -> None:
+    # 3,618 s = 1.005 h: half up to 1.01 (half to even would give 1.00)
+    on_time = clock(state="met", met_at=T0 + timedelta(hours=1), elapsed_business_seconds=3618)
+    closed = clock(state="closed", closed_reason="decided", elapsed_business_seconds=7200)
+    stats = sales_stats([on_time, closed], DUE + timedelta(days=1))
+    assert (stats.median_business_hours_to_first_attempt,
+            stats.p95_business_hours_to_first_attempt) == (Decimal("1.01"), Decimal("1.01"))
+
+
+def test_an_owner_the_user_list_does_not_know_keeps_the_facts_of_their_handoff() -> None:
+    report = build_compliance_report(Month(2026, 10), [clock(rep="gone@acme.example",
+                                                             team="italia")], [], [], DUE)
+    assert [row["rep"] for row in report.to_json()["marketing"]] == ["gone@acme.example"]
+    assert [t["team"] for t in report.to_json()["marketing_teams"]] == ["italia"]
