@@ -295,3 +295,19 @@ def test_cadence_outcomes(name: str) -> None:
             clock.attempts_done) == expected  # fmt: skip
     assert (clock.kind, clock.started_at, clock.due_at, clock.at_risk_at,
             clock.attempts_required) == ("cadence", S0, day(14), day(10.5), 5)  # fmt: skip
+
+
+@pytest.mark.parametrize(("ended", "reason"), [("decided_at", "decided"),
+                                               ("disqualified_at", "disqualified")])
+def test_a_first_attempt_no_longer_owed_says_why(ended: str, reason: str) -> None:
+    start = local("2026-11-18 23:30")  # due Thu 19 Nov 18:00
+    facts = HandoffFacts(start, **{ended: local("2026-11-19 12:00")})
+    clock = first_attempt(facts, local("2026-11-25 09:00"))
+    assert (clock.state, clock.closed_at, clock.closed_reason) == (
+        "closed", local("2026-11-19 12:00"), reason)
+
+
+def test_a_cadence_short_of_attempts_is_breached_the_instant_its_window_ends() -> None:
+    facts = HandoffFacts(S0, (AttemptFact(day(1)),))
+    [_, clock] = evaluate_clocks(facts, TERMS, CAL, day(14))
+    assert (clock.state, clock.next_check_at) == ("breached", None)
