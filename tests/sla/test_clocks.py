@@ -311,3 +311,42 @@ def test_a_cadence_short_of_attempts_is_breached_the_instant_its_window_ends() -
     facts = HandoffFacts(S0, (AttemptFact(day(1)),))
     [_, clock] = evaluate_clocks(facts, TERMS, CAL, day(14))
     assert (clock.state, clock.next_check_at) == ("breached", None)
+
+
+F0 = local("2026-10-09 17:59")  # first attempt due Tue 13 Oct 17:59, at risk from 15:59
+F_DUE = local("2026-10-13 17:59")
+FIRST_ATTEMPTS = {
+    # name: (facts, now, (state, met_at, closed_at, closed_reason, attempts_done))
+    "an attempt at the due instant is on time": (
+        HandoffFacts(F0, (AttemptFact(F_DUE),)), local("2026-10-20 09:00"),
+        ("met", F_DUE, None, None, 1)),
+    "decided at the due instant: owed, and missing": (
+        HandoffFacts(F0, decided_at=F_DUE), local("2026-10-20 09:00"),
+        ("breached", None, None, None, 0)),
+    "decided just now, before the due instant": (
+        HandoffFacts(F0, decided_at=local("2026-10-13 10:00")), local("2026-10-13 10:00"),
+        ("closed", None, local("2026-10-13 10:00"), "decided", 0)),
+    "nothing by the due instant": (
+        HandoffFacts(F0), F_DUE, ("breached", None, None, None, 0)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FIRST_ATTEMPTS)
+def test_first_attempt_outcomes(name: str) -> None:
+    facts, now, expected = FIRST_ATTEMPTS[name]
+    clock = first_attempt(facts, now)
+    assert (clock.state, clock.met_at, clock.closed_at, clock.closed_reason,
+            clock.attempts_done) == expected  # fmt: skip
+    assert (clock.due_at, clock.at_risk_at) == (F_DUE, local("2026-10-13 15:59"))
+
+
+def test_a_met_decision_clock_counts_no_attempt_and_an_open_cadence_counts_its_attempts() -> None:
+    terms = SalesTerms(decision_within_hours=Decimal(8), attempts=5, attempts_within_days=14)
+    facts = HandoffFacts(F0, (AttemptFact(local("2026-10-13 09:00")),),
+                         decided_at=local("2026-10-13 10:00"))  # fmt: skip
+    cadence, decision = evaluate_clocks(facts, terms, CAL, local("2026-10-13 09:30"))
+    assert (cadence.kind, cadence.state, cadence.attempts_done) == ("cadence", "on_track", 1)
+    [_, met] = evaluate_clocks(facts, terms, CAL, local("2026-10-20 09:00"))
+    assert (met.kind, met.state, met.attempts_done, met.elapsed_business_seconds) == (
+        "decision", "met", 0, 61 * 60)  # Fri 1 min (Mon 12 Oct a holiday), Tue 09:00-10:00
+    assert decision.kind == "decision"
