@@ -573,3 +573,15 @@ def test_an_owner_the_user_list_does_not_know_keeps_the_facts_of_their_handoff()
                                                              team="italia")], [], [], DUE)
     assert [row["rep"] for row in report.to_json()["marketing"]] == ["gone@acme.example"]
     assert [t["team"] for t in report.to_json()["marketing_teams"]] == ["italia"]
+
+
+def test_a_rep_without_handoffs_is_in_the_report_when_an_sla_covers_them_on_any_day() -> None:
+    """A pilot for Ana alone, from the middle of the month: she is in October's report
+    with its target, though nothing was handed to her; Bruno is not covered."""
+    mid_month = SlaVersion(1, "ana-only", 1, "pilot", date(2026, 10, 15), None, None,
+                           MarketingTerms(mqls_per_rep_per_month=7), SalesTerms(),
+                           users=frozenset({ANA}))  # fmt: skip
+    reps = [Rep(1, ANA, "sales_rep", "iberia"), Rep(2, BRUNO, "sales_rep", "iberia")]
+    report = build_compliance_report(Month(2026, 10), [], reps, [mid_month], DUE)
+    assert report.to_json()["marketing"] == [
+        {"rep": ANA, "mqls_delivered": 0, "mqls_target": 7, "lead_value_delivered": "0.00"}]
