@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 export SMARKETING_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean mutation
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,5 +33,13 @@ test: install
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
+# Mutation testing of the pure cores ([tool.mutmut] in pyproject.toml, docs/testing.md):
+# slow, so not part of `make test`. A fresh run each time; the score per module last.
+MUTATION_MIN ?= 90
+mutation: install
+	rm -rf mutants
+	nice -n 10 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation_score.py --survivors --min $(MUTATION_MIN)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

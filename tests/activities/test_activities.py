@@ -91,6 +91,41 @@ def test_same_id_with_other_facts_is_rejected(workspace: Session) -> None:
     assert "already recorded" in (clash.items[0].reason or "")
 
 
+RESENT = {"id": "x1", "email": "ana@studio.example", "kind": "page_view",
+          "at": "2026-11-01T10:00:00Z"}
+#: One fact changed at a time: each makes the resend another activity under a known id.
+CLASHES = {
+    "another time": {"at": "2026-11-01T10:00:01Z"},
+    "another contact": {"email": "bo@studio.example"},
+    "another kind": {"kind": "email_open"},
+}
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
+@pytest.mark.parametrize("changed", CLASHES.values(), ids=CLASHES.keys())
+def test_a_resend_with_one_fact_changed_is_a_clash_not_a_duplicate(
+    workspace: Session, changed: dict[str, str], batch: bool
+) -> None:
+    first = ingest_activities(workspace, [RESENT], source="api", now=NOW, batch=batch)
+    clash = ingest_activities(workspace, [{**RESENT, **changed}], source="api", now=NOW,
+                              batch=batch)  # fmt: skip
+    assert first.items[0].status == "created"
+    assert clash.items[0].status == "rejected"
+    assert "already recorded with another contact, kind or time" in (clash.items[0].reason or "")
+    stored = workspace.execute(select(Activity.kind, Activity.at)).one()
+    assert stored == ("page_view", datetime(2026, 11, 1, 10, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("changed", CLASHES.values(), ids=CLASHES.keys())
+def test_a_repeat_with_one_fact_changed_inside_one_batch_is_a_clash(
+    workspace: Session, changed: dict[str, str]
+) -> None:
+    result = ingest_activities(workspace, [RESENT, RESENT, {**RESENT, **changed}], source="api",
+                               now=NOW)  # fmt: skip
+    assert [i.status for i in result.items] == ["created", "duplicate", "rejected"]
+    assert _activity_count(workspace) == 1
+
+
 def test_an_id_repeated_inside_one_new_batch_is_stored_once(workspace: Session) -> None:
     item = {"id": "x1", "email": "ana@studio.example", "kind": "page_view",
             "at": "2026-11-01T10:00:00Z"}

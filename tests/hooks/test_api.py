@@ -207,6 +207,42 @@ def test_refusals_are_answered_and_logged(
     assert "timestamp is 301 s away" in refused[2].getMessage()
 
 
+def _hubspot_v3(body: bytes) -> dict[str, str]:
+    millis = str(T * 1000)
+    source = b"POSThttp://testserver/hooks/hs" + body + millis.encode()
+    digest = hmac.new(SECRETS["hs"].encode(), source, hashlib.sha256).digest()
+    return {"X-HubSpot-Signature-v3": base64.b64encode(digest).decode(),
+            "X-HubSpot-Request-Timestamp": millis}  # fmt: skip
+
+
+#: Every adapter with a sample its sender sends, signed by each scheme it accepts.
+SIGNED = {
+    "generic": ("forms", "generic_form.json", "X-Smarketing-Signature"),
+    "hubspot": ("hs", "hubspot_workflow.json", "X-Smarketing-Signature"),
+    "hubspot v3": ("hs", "hubspot_workflow.json", "X-HubSpot-Signature-v3"),
+    "rdstation": ("rd", "rdstation_leads.json", "X-Smarketing-Signature"),
+}
+
+
+@pytest.mark.parametrize("adapter", SIGNED)
+def test_a_valid_signature_with_its_last_character_changed_is_refused_by_every_adapter(
+        client: TestClient, workspace: OpenWorkspace, adapter: str) -> None:  # fmt: skip
+    key, sample_name, header = SIGNED[adapter]
+    body = sample_bytes(sample_name)
+    valid = (signed_headers(SECRETS[key], body, T) if header.startswith("X-Smarketing")
+             else _hubspot_v3(body))  # fmt: skip
+    last = valid[header][-1]
+    forged = {**valid, header: valid[header][:-1] + ("1" if last == "0" else "0")}
+
+    refused = post(client, key, body, headers=forged)
+    assert refused.status_code == 401, refused.text
+    assert "signature does not match" in refused.json()["detail"]
+    assert count(workspace, Contact) == 1  # only the seeded one
+    accepted = post(client, key, body, headers=valid)
+    assert accepted.status_code == 200, accepted.text
+    assert [outcome for _, outcome, _ in log_entries(workspace)] == ["refused", "accepted"]
+
+
 def test_a_body_over_the_limit_without_content_length_is_refused(
         client: TestClient, workspace: OpenWorkspace) -> None:  # fmt: skip
     chunks = iter([BIG[:300_000], BIG[300_000:]])  # sent chunked: no Content-Length

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from smarketing.hooks.domain import (
     BodyRefused,
     SignatureRefused,
     SignedRequest,
+    accepted_secrets,
     adapt,
     check_key,
     hubspot_uri,
@@ -126,6 +127,37 @@ def test_hubspot_v3_signature(headers: dict[str, str], uris: tuple[str, ...], hu
         with pytest.raises(SignatureRefused) as caught:
             verify(request, SECRET, NOW, hubspot=hubspot)
         assert refusal in str(caught.value)
+
+
+def changed_at(value: str, index: int) -> str:
+    """`value` with the character at `index` replaced by another one of the same alphabet
+    (hexadecimal and base64 both have 0 and 1)."""
+    index %= len(value)
+    return value[:index] + ("1" if value[index] == "0" else "0") + value[index + 1:]
+
+
+SCHEMES = {
+    "smarketing": (signed_headers(SECRET, BODY, T), "X-Smarketing-Signature"),
+    "hubspot-v3": (_hubspot(SECRET, URL, BODY, T * 1000), "X-HubSpot-Signature-v3"),
+}
+PREVIOUS = "previous-secret-0123"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("secrets", [SECRET, (SECRET, PREVIOUS), (PREVIOUS, SECRET)],
+                         ids=["one secret", "current signed", "previous signed"])
+def test_a_valid_signature_with_its_last_character_changed_is_refused(
+        scheme: str, secrets: str | tuple[str, ...]) -> None:  # fmt: skip
+    headers, name = SCHEMES[scheme]
+    assert verify(SignedRequest(BODY, headers, "POST", (URL,)), secrets, NOW,
+                  hubspot=True) == scheme  # fmt: skip
+    given = headers[name]
+    # the last character, the last one of the digest (before base64's padding), and none
+    for forged in (changed_at(given, -1), changed_at(given, len(given.rstrip("=")) - 1),
+                   given[:-1]):  # fmt: skip
+        request = SignedRequest(BODY, {**headers, name: forged}, "POST", (URL,))
+        with pytest.raises(SignatureRefused, match="signature does not match"):
+            verify(request, secrets, NOW, hubspot=True)
 
 
 def test_hubspot_uri_decodes_only_the_listed_escapes() -> None:
@@ -388,3 +420,456 @@ def test_stage_update_against_the_funnel_order(current: str, proposed: str) -> N
                 else None)  # fmt: skip
     assert stage_update(str(current), str(proposed))[0] == expected
 
+
+
+# ----------------------------------------------------------------------------- whole events
+
+
+def conversion_id(who: str, when: str, identifier: str) -> str:
+    """RD Station activity ids: the lead and a hash of the conversion's time and name, so a
+    resent conversion keeps its id (docs/webhooks.md)."""
+    digest = hashlib.sha256(f"{when}\x1f{identifier}".encode()).hexdigest()[:24]
+    return f"rdstation:{who}:{digest}"
+
+
+FABIO = "c2f3d2b3-7250-4d27-97f4-eef38be32f7f"
+GABI = "9a1c5e77-3b2d-4f10-8e6a-5c4d3b2a1f00"
+
+
+def test_rdstation_lead_webhook_maps_every_field_it_knows() -> None:
+    data = sample("rdstation_leads.json")
+    lead = data["leads"][0]
+    event = _only("rdstation", data)
+    assert (event.label, event.error, event.lookup) == (
+        "RD Station lead fabio@moveis.example", None, None)
+    assert event.contact == {
+        "email": "fabio@moveis.example", "first_name": "Fábio", "last_name": "Santos Pereira",
+        "company": "Móveis Santos", "job_title": "Diretor Comercial",
+        "phone": "48 999999999", "country": "BR", "lifecycle_stage": "mql",
+        "created_at": datetime(2026, 11, 20, 18, 31, 35, tzinfo=UTC),
+        "properties": {
+            "rdstation_uuid": FABIO, "rdstation_city": "Florianópolis", "rdstation_state": "SC",
+            "rdstation_tags": ["cozinhas", "b2b"], "rdstation_lead_stage": "Lead Qualificado",
+            "rdstation_opportunity": False, "rdstation_owner": "vendas@example.com",
+            "rdstation_custom_fields": {"Tamanho da equipe": "11-50"},
+        },
+    }  # fmt: skip
+    first, last = lead["first_conversion"], lead["last_conversion"]
+    assert event.activities == (
+        {"id": conversion_id(FABIO, first["created_at"], "ebook-cozinhas-planejadas"),
+         "kind": "form_submit", "at": datetime(2026, 11, 20, 18, 31, 35, tzinfo=UTC),
+         "channel": "paid_search", "content": "ebook-cozinhas-planejadas",
+         "properties": {"conversion": first["content"],
+                        "conversion_origin": first["conversion_origin"]}},
+        {"id": conversion_id(FABIO, last["created_at"], "webinar-showroom"),
+         "kind": "form_submit", "at": datetime(2026, 11, 30, 11, 40, tzinfo=UTC),
+         "channel": "email", "content": "webinar-showroom",
+         "properties": {"conversion": last["content"],
+                        "conversion_origin": last["conversion_origin"]}},
+    )  # fmt: skip
+
+
+def test_rdstation_webhooks_api_conversion_maps_every_field_it_knows() -> None:
+    event = _only("rdstation", sample("rdstation_converted.json"))
+    assert (event.label, event.error, event.lookup) == (
+        "RD Station contact gabi@cozinhas.example", None, None)
+    assert event.contact == {
+        "email": "gabi@cozinhas.example", "first_name": "Gabriela", "last_name": "Alves",
+        "company": "Alves Arquitetura", "job_title": "Arquiteta", "phone": "48 30252598",
+        "lifecycle_stage": "lead",
+        "properties": {
+            "rdstation_uuid": GABI, "rdstation_city": "Florianópolis",
+            "rdstation_tags": ["orcamento"], "rdstation_lead_stage": "Lead",
+            "rdstation_opportunity": False, "rdstation_owner": "vendas@example.com",
+            "rdstation_origin": "Busca Orgânica | Google",
+            "rdstation_custom_fields": {"cf_tamanho_do_projeto": ["Grande"]},
+        },
+    }  # fmt: skip
+    assert event.activities == ({
+        "id": conversion_id(GABI, "2026-11-30T08:54:04.254-03:00", "orcamento-cozinha"),
+        "kind": "form_submit", "at": datetime(2026, 11, 30, 11, 54, 4, 254000, tzinfo=UTC),
+        "channel": "organic_search", "content": "orcamento-cozinha",
+        "properties": {"event_type": "WEBHOOK.CONVERTED"},
+    },)  # fmt: skip
+
+
+def test_hubspot_workflow_form_submission_maps_every_field_it_knows() -> None:
+    event = _only("hubspot", sample("hubspot_workflow.json"))
+    assert event.label == "HubSpot contact 3051"
+    assert event.activities == ({
+        "id": "hubspot:form:7f0c3a52-5d1e-4c8a-9a31-2d4f5b8c9e10", "kind": "form_submit",
+        "at": datetime(2026, 11, 29, 9, 15, tzinfo=UTC), "url": "https://www.example.com/demo",
+        "content": "Request a demo",
+        "properties": {"hubspot_form_id": "c1f6a7d2-0b6e-4f7e-a1c2-3e9d8f7a6b5c",
+                       "page_title": "Book a demo"},
+    },)  # fmt: skip
+
+
+EMAIL = {"email": {"value": "a@b.c"}}
+
+
+@pytest.mark.parametrize(("data", "object_id"), [
+    ({"vid": 1, "canonical-vid": 2, "objectId": 3, "id": 4, "properties": EMAIL}, "1"),
+    ({"canonical-vid": 2, "objectId": 3, "id": 4, "properties": EMAIL}, "2"),
+    ({"objectId": 3, "id": 4, "properties": EMAIL}, "3"),
+    ({"id": "4", "properties": EMAIL}, "4"),
+    ({"vid": [1], "properties": {**EMAIL, "hs_object_id": {"value": 5}}}, "5"),
+    ({"email": "a@b.c", "hs_object_id": 6}, "6"),  # a flattened body: properties at the top
+])  # fmt: skip
+def test_a_hubspot_contact_is_known_by_its_first_id(data: dict[str, Any], object_id: str) -> None:
+    event = _only("hubspot", data)
+    assert event.label == f"HubSpot contact {object_id}"
+    assert event.lookup == ("hubspot_id", object_id)
+    assert event.contact["properties"] == {"hubspot_id": object_id}
+
+
+def test_a_hubspot_contact_without_an_id_is_found_by_email_and_has_no_conversion() -> None:
+    event = _only("hubspot", {"properties": {**EMAIL, "recent_conversion_event_name": "x",
+                                             "recent_conversion_date": 1795943700000}})
+    assert (event.label, event.lookup, event.activities) == ("HubSpot contact", None, ())
+    assert event.contact == {"email": "a@b.c"}
+
+
+@pytest.mark.parametrize(("portal", "stamp"), [
+    ({"portal-id": 7, "portalId": 8}, "hubspot:7:"), ({"portalId": 8}, "hubspot:8:"),
+    ({}, "hubspot:0:"),
+])  # fmt: skip
+def test_a_recent_conversion_id_names_the_portal(portal: dict[str, int], stamp: str) -> None:
+    props = {**EMAIL, "recent_conversion_event_name": {"value": "Price list"},
+             "recent_conversion_date": {"value": "2026-11-29T09:15:00Z"}}  # fmt: skip
+    event = _only("hubspot", {"vid": 9, **portal, "properties": props})
+    assert event.activities == ({"id": f"{stamp}9:conversion:1795943700000", "kind": "form_submit",
+                                 "at": datetime(2026, 11, 29, 9, 15, tzinfo=UTC),
+                                 "content": "Price list"},)  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "at"), [
+    (1795943700000, datetime(2026, 11, 29, 9, 15, tzinfo=UTC)),
+    (1795943700500.0, datetime(2026, 11, 29, 9, 15, 0, 500000, tzinfo=UTC)),
+    (" 1795943700000 ", datetime(2026, 11, 29, 9, 15, tzinfo=UTC)),
+    ("2026-11-29T10:15:00+01:00", datetime(2026, 11, 29, 9, 15, tzinfo=UTC)),
+])  # fmt: skip
+def test_hubspot_instants_are_unix_milliseconds_or_iso(value: Any, at: datetime) -> None:
+    event = _only("hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": value}})
+    assert event.contact["created_at"] == at
+
+
+A_LIST = ["x"]
+CONVERSION = {"created_at": "2026-11-20T15:31:35-03:00"}
+WHERE = {  # one malformed field at a time -> the whole error, naming the field's path
+    "hubspot property": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "firstname": {"value": A_LIST}}},
+        "HubSpot contact: properties.firstname: must be a string, got an array"),
+    "hubspot stage": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "lifecyclestage": {"value": A_LIST}}},
+        "HubSpot contact: properties.lifecyclestage: must be a string, got an array"),
+    "hubspot source": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "hs_analytics_source": {"value": {}}}},
+        "HubSpot contact: properties.hs_analytics_source: must be a string, got an object"),
+    "hubspot createdate": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": {"value": True}}},
+        "HubSpot contact: properties.createdate: expected Unix milliseconds or an ISO 8601 "
+        "instant"),
+    "hubspot createdate text": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": {"value": "soon"}}},
+        "HubSpot contact: properties.createdate: 'soon' is not an ISO 8601 instant"),
+    "hubspot form not an object": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": ["x"]},
+        "HubSpot contact: form-submissions.0: must be an object"),
+    "hubspot form without conversion": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [{"timestamp": 1}]},
+        "HubSpot contact: form-submissions.0.conversion-id and form-submissions.0.timestamp: "
+        "required"),
+    "hubspot form without time": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [{"conversion-id": "c"}]},
+        "HubSpot contact: form-submissions.0.conversion-id and form-submissions.0.timestamp: "
+        "required"),
+    "hubspot form conversion": (
+        "hubspot", {"vid": 1, "properties": EMAIL,
+                    "form-submissions": [{"conversion-id": A_LIST, "timestamp": 1}]},
+        "HubSpot contact: form-submissions.0.conversion-id: must be a string, got an array"),
+    "hubspot form title": (
+        "hubspot", {"vid": 1, "properties": EMAIL,
+                    "form-submissions": [{"conversion-id": "c", "timestamp": 1, "title": A_LIST}]},
+        "HubSpot contact: form-submissions.0.title: must be a string, got an array"),
+    "hubspot form id": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": 1, "form-id": A_LIST}]},
+        "HubSpot contact: form-submissions.0.form-id: must be a string, got an array"),
+    "hubspot form time": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": [1]}]},
+        "HubSpot contact: form-submissions.0.timestamp: expected Unix milliseconds or an "
+        "ISO 8601 instant"),
+    "hubspot form url": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": 1, "page-url": A_LIST}]},
+        "HubSpot contact: form-submissions.0.page-url: must be a string, got an array"),
+    "hubspot form page title": (
+        "hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+            {"conversion-id": "c", "timestamp": 1, "page-title": A_LIST}]},
+        "HubSpot contact: form-submissions.0.page-title: must be a string, got an array"),
+    "hubspot conversion name": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "recent_conversion_event_name": A_LIST,
+                                             "recent_conversion_date": 1}},
+        "HubSpot contact: properties.recent_conversion_event_name: must be a string, got an "
+        "array"),
+    "hubspot conversion date": (
+        "hubspot", {"vid": 1, "properties": {**EMAIL, "recent_conversion_event_name": "x",
+                                             "recent_conversion_date": "later"}},
+        "HubSpot contact: properties.recent_conversion_date: 'later' is not an ISO 8601 "
+        "instant"),
+    "hubspot event kind": (
+        "hubspot", [{"eventId": 5, "subscriptionType": "deal.creation", "objectId": 1}],
+        "HubSpot event 5: subscriptionType: 'deal.creation' is not applied (smarketing maps "
+        "contact.creation and contact.propertyChange); discard it or unsubscribe"),
+    "hubspot event property": (
+        "hubspot", [{"eventId": 5, "subscriptionType": "contact.propertyChange", "objectId": 1}],
+        "HubSpot event 5: propertyName: required"),
+    "generic email": (
+        "generic", {"first_name": "Ana"},
+        "form post: email: required (a form post without an email cannot be matched to a "
+        "person)"),
+    "rd lead created_at": (
+        "rdstation", {"leads": [{"email": "a@b.c", "created_at": "soon"}]},
+        "RD Station lead #0: created_at: 'soon' is not an ISO 8601 instant"),
+    "rd lead not an object": (
+        "rdstation", {"leads": [1]}, "RD Station lead #0: must be an object, got a number"),
+    "rd lead email": (
+        "rdstation", {"leads": [{"name": "Ana"}]},
+        "RD Station lead #0: email: required (RD Station identifies leads by email)"),
+    "rd conversion content": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {**CONVERSION,
+                                                                         "content": "x"}}]},
+        "RD Station lead #0: first_conversion.content: must be an object, got a string"),
+    "rd conversion origin": (
+        "rdstation", {"leads": [{"email": "a@b.c", "last_conversion": {
+            **CONVERSION, "conversion_origin": A_LIST}}]},
+        "RD Station lead #0: last_conversion.conversion_origin: must be an object, got an array"),
+    "rd conversion time": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {"created_at": A_LIST}}]},
+        "RD Station lead #0: first_conversion.created_at: must be a string, got an array"),
+    "rd conversion bad time": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {"created_at": "x"}}]},
+        "RD Station lead #0: first_conversion.created_at: 'x' is not an ISO 8601 instant"),
+    "rd conversion name": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {
+            **CONVERSION, "content": {"identificador": A_LIST}}}]},
+        "RD Station lead #0: first_conversion.content.identificador: must be a string, got an "
+        "array"),
+    "rd conversion source": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {
+            **CONVERSION, "source": A_LIST}}]},
+        "RD Station lead #0: first_conversion.source: must be a string, got an array"),
+    "rd conversion channel": (
+        "rdstation", {"leads": [{"email": "a@b.c", "first_conversion": {
+            **CONVERSION, "conversion_origin": {"channel": A_LIST}}}]},
+        "RD Station lead #0: first_conversion.conversion_origin.channel: must be a string, got "
+        "an array"),
+    "rd api kind": (
+        "rdstation", {"event_type": "WEBHOOK.DELETED", "contact": {}},
+        "RD Station contact: event_type: 'WEBHOOK.DELETED' is not applied (smarketing maps "
+        "WEBHOOK.CONVERTED and WEBHOOK.MARKED_OPPORTUNITY)"),
+    "rd api email": (
+        "rdstation", {"event_type": "WEBHOOK.MARKED_OPPORTUNITY", "contact": {"name": "Ana"}},
+        "RD Station contact: contact.email: required (RD Station identifies leads by email)"),
+    "rd api funnel": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"funnel": "x"}},
+        "RD Station contact: contact.funnel: must be an object, got a string"),
+    "rd api company name": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"company": {"name": []}}},
+        "RD Station contact: contact.company.name: must be a string, got an array"),
+    "rd api company": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"company": True}},
+        "RD Station contact: contact.company: must be a string, got a boolean"),
+    "rd api owner": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED",
+                      "contact": {"funnel": {"contact_owner_email": A_LIST}}},
+        "RD Station contact: contact.funnel.contact_owner_email: must be a string, got an array"),
+    "rd api origin": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"funnel": {"origin": {}}}},
+        "RD Station contact: contact.funnel.origin: must be a string, got an object"),
+    "rd api stage": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED",
+                      "contact": {"funnel": {"lifecycle_stage": A_LIST}}},
+        "RD Station contact: contact.funnel.lifecycle_stage: must be a string, got an array"),
+    "rd api time": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "contact": {"email": "a@b.c"}},
+        "RD Station contact: event_timestamp: required"),
+    "rd api bad time": (
+        "rdstation", {"event_type": "WEBHOOK.CONVERTED", "event_timestamp": "x",
+                      "contact": {"email": "a@b.c"}},
+        "RD Station contact: event_timestamp: 'x' is not an ISO 8601 instant"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("adapter", "data", "error"), WHERE.values(), ids=WHERE.keys())
+def test_a_mapping_error_names_the_event_and_the_path_of_the_field(adapter: str, data: Any,
+                                                                   error: str) -> None:  # fmt: skip
+    (event,) = adapt(adapter, data, source="forms", digest=DIGEST)
+    assert event.error == error
+
+
+@pytest.mark.parametrize(("value", "flag"), [
+    (True, True), ("true", True), (" TRUE ", True), ("1", True), ("Sim", True), ("yes", True),
+    (False, False), ("false", False), ("0", False), ("não", False), (None, None),
+])  # fmt: skip
+def test_rdstation_opportunity_flags_read_true_sim_yes_or_1(value: Any, flag: bool | None) -> None:
+    event = _only("rdstation", {"leads": [{"email": "a@b.c", "opportunity": value}]})
+    assert event.contact.get("properties", {}).get("rdstation_opportunity") is flag
+
+
+@pytest.mark.parametrize(("length", "bounded"), [(188, False), (189, False), (190, True)])
+def test_a_sender_id_longer_than_200_characters_is_replaced_by_its_hash(
+    length: int, bounded: bool
+) -> None:
+    own = "x" * length  # "hook:forms:" is 11 characters: 189 + 11 = 200 is the longest kept
+    event = _only("generic", {"email": "a@b.c", "id": own})
+    digest = hashlib.sha256(own.encode()).hexdigest()[:24]
+    expected = f"hook:forms:sha256:{digest}" if bounded else f"hook:forms:{own}"
+    assert event.activities[0]["id"] == expected
+
+
+@pytest.mark.parametrize(("adapter", "data", "refusal"), [
+    ("hubspot", 42, "body: the hubspot adapter expects a contact object (workflow webhook) or a "
+                    "list of events (Webhooks API), got a number"),
+    ("rdstation", [], 'body: the rdstation adapter expects {"leads": [...]} (lead webhook) or '
+                      '{"event_type": ..., "contact": {...}} (webhooks API), got an array'),
+    ("rdstation", {"contact": {}}, "got an object with keys contact"),
+    ("rdstation", {"event_type": "x"}, "got an object with keys event_type"),
+    ("rdstation", dict.fromkeys("lkjihgfedcba", 1), "with keys a, b, c, d, e, f, g, h, i, j"),
+    ("pardot", {}, "adapter: unknown adapter 'pardot'"),
+])  # fmt: skip
+def test_a_body_refusal_says_what_the_adapter_expects_and_what_came(
+    adapter: str, data: Any, refusal: str
+) -> None:
+    with pytest.raises(BodyRefused) as refused:
+        adapt(adapter, data, source="x", digest=DIGEST)
+    assert str(refused.value).endswith(refusal)
+
+
+def test_hubspot_refusals_say_what_to_check() -> None:
+    headers = {**_hubspot(SECRET, URL, BODY, T * 1000), "X-HubSpot-Request-Timestamp": "soon"}
+    with pytest.raises(SignatureRefused) as stale:
+        verify(SignedRequest(BODY, headers, "POST", (URL,)), SECRET, NOW, hubspot=True)
+    assert str(stale.value) == ("X-HubSpot-Request-Timestamp: must be a Unix time in "
+                                "milliseconds, got 'soon'")  # fmt: skip
+    wrong = _hubspot("another-secret-000", URL, BODY, T * 1000)
+    with pytest.raises(SignatureRefused) as refused:
+        verify(SignedRequest(BODY, wrong, "POST", (URL,)), SECRET, NOW, hubspot=True)
+    assert str(refused.value) == (
+        "HubSpot v3 signature does not match: check that the source's secret is the app's "
+        "client secret and that the webhook URL is SMARKETING_PUBLIC_URL + /hooks/<key>")
+
+
+def test_our_refusals_in_full_and_hubspot_signatures_only_when_asked_for() -> None:
+    hubspot_signed = SignedRequest(BODY, _hubspot(SECRET, URL, BODY, T * 1000), "POST", (URL,))
+    with pytest.raises(SignatureRefused) as unsigned:
+        verify(hubspot_signed, SECRET, NOW)  # a source that is not a HubSpot one
+    assert str(unsigned.value) == ("unsigned request: send X-Smarketing-Signature and "
+                                   "X-Smarketing-Timestamp; see docs/webhooks.md")  # fmt: skip
+    with pytest.raises(SignatureRefused) as unsigned_hubspot:
+        verify(SignedRequest(BODY, {}), SECRET, NOW, hubspot=True)
+    assert str(unsigned_hubspot.value) == (
+        "unsigned request: send X-Smarketing-Signature and X-Smarketing-Timestamp (or "
+        "X-HubSpot-Signature-v3 with X-HubSpot-Request-Timestamp); see docs/webhooks.md")
+    with pytest.raises(SignatureRefused) as mismatch:
+        verify(SignedRequest(BODY + b" ", _headers()), SECRET, NOW)
+    assert str(mismatch.value) == ("signature does not match: check the secret and that the "
+                                   "body is sent exactly as signed")  # fmt: skip
+    long = "9" * 30 + "x" * 30
+    with pytest.raises(SignatureRefused) as odd_time:
+        verify(SignedRequest(BODY, _headers(**{"X-Smarketing-Timestamp": long})), SECRET, NOW)
+    assert str(odd_time.value) == (f"X-Smarketing-Timestamp: must be a Unix time in seconds, "
+                                   f"got {long[:40]!r}")  # fmt: skip
+    with pytest.raises(ValueError, match="^verify: at least one secret is needed$"):
+        verify(SignedRequest(BODY, _headers()), [], NOW)
+
+
+def test_hubspot_subscription_events_map_whole_contacts() -> None:
+    events = adapt("hubspot", sample("hubspot_events.json"), source="hs", digest=DIGEST)
+    ids = {"hubspot_id": "3060"}
+    email = "elena@cocinas.example"
+    assert [(e.label, e.contact) for e in events] == [
+        ("HubSpot event 1001", {"email": email, "properties": ids}),
+        ("HubSpot event 1002", {"email": email, "properties": ids}),
+        ("HubSpot event 1003", {"email": email, "lifecycle_stage": "sql", "properties": {
+            **ids, "hubspot_lifecyclestage": "salesqualifiedlead"}}),
+        ("HubSpot event 1004", {"email": email,
+                                "properties": {**ids, "hubspot_hs_lead_status": "IN_PROGRESS"}}),
+    ]  # fmt: skip
+
+
+def test_hubspot_events_keep_sources_and_stages_once_and_label_by_place() -> None:
+    events = adapt("hubspot", [
+        {"eventId": 7, "subscriptionType": "contact.propertyChange", "objectId": 1,
+         "propertyName": "lifecyclestage", "propertyValue": " customer "},
+        {"subscriptionType": "contact.propertyChange", "objectId": 1,
+         "propertyName": "hs_analytics_source", "propertyValue": "OFFLINE"},
+    ], source="hs", digest=DIGEST)  # fmt: skip
+    assert [e.label for e in events] == ["HubSpot event 7", "HubSpot event #1"]
+    assert events[0].contact == {"lifecycle_stage": "customer", "properties": {
+        "hubspot_id": "1", "hubspot_lifecyclestage": "customer"}}
+    assert events[1].contact == {"channel": "other", "properties": {
+        "hubspot_id": "1", "hubspot_analytics_source": "OFFLINE"}}
+
+
+def test_hubspot_workflow_fallbacks() -> None:
+    form = {"conversion-id": "c1", "timestamp": 1795943700000, "form-id": "f-9"}
+    event = _only("hubspot", {"vid": 1, "properties": {**EMAIL, "createdate": {"value": ""},
+                                                       "recent_conversion_date": 1795943700000},
+                              "form-submissions": [form]})  # fmt: skip
+    assert "created_at" not in event.contact
+    assert event.activities[0]["content"] == "f-9"  # no title: the form's id
+    assert event.activities[0]["properties"] == {"hubspot_form_id": "f-9"}
+    no_name = _only("hubspot", {"vid": 1, "properties": {
+        **EMAIL, "recent_conversion_date": 1795943700000}})
+    assert no_name.activities == ()
+    no_date = _only("hubspot", {"vid": 1, "properties": {
+        **EMAIL, "recent_conversion_event_name": "x", "recent_conversion_date": ""}})
+    assert (no_date.activities, no_date.error) == ((), None)
+    bad_form_id = _only("hubspot", {"vid": 1, "properties": EMAIL, "form-submissions": [
+        {**form, "title": "T", "form-id": [1]}]})
+    assert bad_form_id.error == ("HubSpot contact: form-submissions.0.form-id: must be a string, "
+                                 "got an array")
+    bad_id = _only("hubspot", {"properties": {**EMAIL, "hs_object_id": {"value": [1]}}})
+    assert bad_id.error == ("HubSpot contact: properties.hs_object_id: must be a string, got an "
+                            "array")
+
+
+def test_generic_form_post_channel_and_label() -> None:
+    event = _only("generic", {"email": "a@b.c", "channel": "paid_search", "id": "1"})
+    assert event.label == "form post"
+    assert event.activities[0]["channel"] == "paid_search"
+    assert event.contact["channel"] == "paid_search"
+
+
+def test_rdstation_fallbacks_for_phone_country_ids_and_names() -> None:
+    conversion = {"created_at": "2026-11-20T15:31:35-03:00"}
+    lead = {"email": "a@b.c", "mobile_phone": "48 988888888", "country": "Brasil",
+            "id": "448871", "first_conversion": conversion}  # fmt: skip
+    event = _only("rdstation", {"leads": [lead]})
+    assert (event.contact["phone"], "country" in event.contact) == ("48 988888888", False)
+    assert event.contact["properties"] == {"rdstation_country": "Brasil"}
+    assert event.activities[0]["content"] == "conversion"
+    assert event.activities[0]["id"] == conversion_id("448871", conversion["created_at"],
+                                                      "conversion")  # fmt: skip
+    by_email = _only("rdstation", {"leads": [{"email": "a@b.c", "first_conversion": conversion}]})
+    assert by_email.activities[0]["id"].startswith("rdstation:a@b.c:")
+    api = _only("rdstation", {"event_type": "WEBHOOK.CONVERTED", "timestamp": "2026-11-30T08:55Z",
+                              "contact": {"email": "a@b.c"}})  # fmt: skip
+    assert (api.activities[0]["content"], api.activities[0]["at"]) == (
+        "conversion", datetime(2026, 11, 30, 8, 55, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("previous", "expires", "accepted"), [
+    (None, None, ("new",)),
+    ("old", NOW + timedelta(seconds=1), ("new", "old")),
+    ("old", NOW, ("new",)),
+    ("old", None, ("new",)),
+    ("", NOW + timedelta(days=1), ("new",)),
+])  # fmt: skip
+def test_the_previous_secret_is_accepted_until_its_grace_period_ends(
+    previous: str | None, expires: datetime | None, accepted: tuple[str, ...]
+) -> None:
+    assert accepted_secrets("new", previous, expires, NOW) == accepted

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from smarketing.ingest.csv_presets import (
+    CONTACT_FIELDS,
     GENERIC,
     HUBSPOT,
     RD_STATION,
@@ -121,10 +122,18 @@ def test_generic_mapping() -> None:
     assert row.stage == "lead"
 
 
-@pytest.mark.parametrize("text", ["E-mail", "E-mail=mail", "=email"])
-def test_bad_mapping_entries_are_refused(text: str) -> None:
-    with pytest.raises(MappingError):
+@pytest.mark.parametrize(("text", "message"), [
+    ("E-mail", "--map entry 'E-mail' is not HEADER=field"),
+    ("Empresa=company, =email", "--map entry '=email' is not HEADER=field"),
+    ("E-mail=", "--map entry 'E-mail=' is not HEADER=field"),
+    ("Empresa=company,E-mail=mail", "--map entry 'E-mail=mail': 'mail' is not a contact field; "
+                                    "use one of " + ", ".join(CONTACT_FIELDS)),
+])  # fmt: skip
+def test_a_bad_mapping_entry_is_refused_by_name(text: str, message: str) -> None:
+    """The message names the entry at fault (among several) and what its field must be."""
+    with pytest.raises(MappingError) as refused:
         parse_mapping(text)
+    assert str(refused.value) == message
 
 
 def test_no_email_column_names_the_headers_seen() -> None:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from smarketing.interchange.service import export_file, import_file
 from smarketing.models import Contact, LifecycleChange, OwnerChange
-from tests.interchange.sample import GOOD
+from smarketing.records.schema import RECORD_TYPES
+from tests.interchange.sample import FULL, GOOD
 
 
 def write_lines(path: Path, lines: list[object]) -> Path:
@@ -135,6 +136,44 @@ def test_export_import_export_round_trips(
     engine.dispose()
     assert first.read_bytes() == second.read_bytes()
     assert len(first.read_bytes().splitlines()) == len(GOOD)
+
+
+def identity(record: dict) -> tuple:
+    """What names a record in a workspace: its key, email, id or domain, else its place."""
+    kind = record["type"]
+    if kind == "cost":
+        return kind, record["campaign"], record["on"]
+    for name in ("id", "key", "email", "domain"):
+        if name in record:
+            return kind, record[name]
+    return (kind, record["contact"], record["at"]) if "contact" in record else (kind,)
+
+
+def test_the_full_sample_fills_every_field_of_every_record_type() -> None:
+    filled: dict[str, set[str]] = {}
+    for record in FULL:
+        filled.setdefault(record["type"], set()).update(record)
+    assert filled.keys() == RECORD_TYPES.keys()
+    for kind, model in RECORD_TYPES.items():
+        assert filled[kind] == set(model.model_fields), kind
+
+
+def test_every_exported_record_equals_its_source_record_field_by_field(
+    session: Session, tmp_path: Path
+) -> None:
+    report, rejects = import_file(session, write_lines(tmp_path / "full.jsonl", FULL))
+    assert rejects is None, [r.reason for r in report.rejections]
+    target = tmp_path / "export.jsonl"
+    export_file(session, target)
+    exported = [orjson.loads(line) for line in target.read_bytes().splitlines()]
+    by_identity = {identity(record): record for record in exported}
+    assert sorted(by_identity) == sorted(identity(record) for record in FULL)
+    for source in FULL:
+        name = identity(source)
+        written = by_identity[name]
+        for field, value in source.items():
+            assert written.get(field, "(missing)") == value, f"{name}: {field}"
+        assert written.keys() == source.keys(), name
 
 
 def test_a_changed_contact_origin_is_rejected_not_rewritten(

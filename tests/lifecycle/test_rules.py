@@ -13,11 +13,14 @@ from smarketing.lifecycle.domain import (
     OWNING_TEAM,
     HistoryEntry,
     Stage,
+    StageMove,
     Team,
     Transition,
     TransitionError,
     became_at,
     decision_target,
+    funnel_position,
+    initial_move,
     parse_stage,
     plan_move,
     time_in_stage,
@@ -139,3 +142,61 @@ def test_became_at_keeps_the_latest_entry_and_time_in_stage() -> None:
     assert became_at(history) == {S.LEAD: t0 + timedelta(days=5), S.MQL: t0 + timedelta(days=2)}
     assert time_in_stage(t0, t0 + timedelta(hours=3)) == timedelta(hours=3)
     assert time_in_stage(t0, t0 - timedelta(hours=3)) == timedelta(0)
+
+
+@pytest.mark.parametrize(("current", "target", "reason", "move"), [
+    (S.LEAD, S.MQL, None, (S.LEAD, S.MQL, Transition.ADVANCE, None)),
+    (S.LEAD, S.CUSTOMER, " signed ", (S.LEAD, S.CUSTOMER, Transition.ADVANCE, "signed")),
+    (S.MQL, S.LEAD, " no budget ", (S.MQL, S.LEAD, Transition.RECYCLE, "no budget")),
+    (S.SQL, S.SUBSCRIBER, "newsletter only", (S.SQL, S.SUBSCRIBER, Transition.RECYCLE,
+                                              "newsletter only")),
+    (S.SQL, S.OTHER, "spam", (S.SQL, S.OTHER, Transition.DISQUALIFY, "spam")),
+    (S.OTHER, S.LEAD, "came back", (S.OTHER, S.LEAD, Transition.RECYCLE, "came back")),
+])  # fmt: skip
+def test_a_move_records_its_transition_and_the_trimmed_reason(
+    current: Stage, target: Stage, reason: str | None, move: tuple[object, ...]
+) -> None:
+    planned = plan_move(current, target, reason)
+    assert planned is not None
+    assert (planned.from_stage, planned.to_stage, planned.transition, planned.reason) == move
+
+
+def test_a_refusal_lists_every_allowed_move_in_funnel_order() -> None:
+    with pytest.raises(TransitionError) as refused:
+        plan_move(S.SQL, S.MQL)
+    assert str(refused.value) == (
+        "cannot move from sql to mql; allowed from sql: subscriber (recycle, needs a reason), "
+        "lead (recycle, needs a reason), opportunity, customer, evangelist, "
+        "other (disqualify, needs a reason)")
+    with pytest.raises(TransitionError) as from_other:
+        plan_move(S.OTHER, S.MQL)
+    assert str(from_other.value) == (
+        "cannot move from other to mql; allowed from other: subscriber (recycle, needs a "
+        "reason), lead (recycle, needs a reason)")
+    with pytest.raises(TransitionError) as no_reason:
+        plan_move(S.MQL, S.LEAD, "  ")
+    assert str(no_reason.value) == "moving from mql back to lead is a recycle and needs a reason"
+
+
+def test_messages_for_unknown_stages_and_decisions_in_full() -> None:
+    with pytest.raises(TransitionError) as stage:
+        parse_stage("prospect")
+    assert str(stage.value) == ("unknown lifecycle stage 'prospect'; stages are: subscriber, "
+                                "lead, mql, sql, opportunity, customer, evangelist, other")
+    assert parse_stage("mql") is S.MQL
+    with pytest.raises(TransitionError) as then:
+        decision_target("rejected", "later")
+    assert str(then.value) == "then must be recycle or disqualify, got 'later'"
+    with pytest.raises(TransitionError) as decision:
+        decision_target("maybe", None)
+    assert str(decision.value) == "decision must be accepted or rejected, got 'maybe'"
+
+
+def test_positions_creation_history_and_time_in_stage() -> None:
+    assert [funnel_position(s) for s in ALL_STAGES] == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert initial_move(S.MQL) == StageMove(None, S.MQL, Transition.CREATE, None)
+    assert plan_move(S.MQL, S.MQL, "again") is None
+    t0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    unsorted = [HistoryEntry(S.LEAD, t0 + timedelta(days=5)), HistoryEntry(S.LEAD, t0)]
+    assert became_at(unsorted) == {S.LEAD: t0 + timedelta(days=5)}
+    assert time_in_stage(t0 + timedelta(hours=1), t0) == timedelta(0)

@@ -658,3 +658,15 @@ def test_open_windows_are_sorted_disjoint_and_inside_the_range(
         assert start <= window_start < window_end <= end
     for (_, previous_end), (next_start, _) in zip(windows, windows[1:], strict=False):
         assert previous_end <= next_start
+    # ...and they are exactly the open time: a minute is inside a window if and only if
+    # the oracle says it is open (an empty answer fails whenever anything is open).
+    is_open = make_oracle(spec.cal)
+    minute = start
+    open_time = timedelta(0)
+    while minute < end:
+        inside = any(window_start <= minute < window_end for window_start, window_end in windows)
+        assert inside == is_open(minute), minute
+        open_time += min(minute + MINUTE, end) - minute if inside else timedelta(0)
+        minute += MINUTE
+    assert sum((window_end - window_start for window_start, window_end in windows),
+               timedelta(0)) == open_time  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -177,6 +177,20 @@ def test_elapsed_share_falls_back_to_calendar_time() -> None:
     assert share == Decimal(372) / Decimal(745)
 
 
+def test_elapsed_share_of_a_single_business_second_and_of_an_empty_period() -> None:
+    from datetime import time
+
+    from smarketing.sla.calendar import BusinessCalendar
+
+    one_second = BusinessCalendar("UTC", {0: ((time(9), time(9, 0, 1)),)})
+    monday = datetime(2026, 10, 5, tzinfo=UTC)
+    # the period's only business second is 09:00:00; at 08:00 none of it has passed,
+    # though a sixth of the day has
+    assert elapsed_share(one_second, monday, monday + timedelta(days=1),
+                         monday + timedelta(hours=8)) == 0  # fmt: skip
+    assert elapsed_share(one_second, monday, monday, monday) == 1
+
+
 @given(st.integers(0, 31 * 24 * 60), st.integers(0, 31 * 24 * 60))
 def test_elapsed_share_grows_from_0_to_1(a: int, b: int) -> None:
     early, late = sorted((START + timedelta(minutes=a), START + timedelta(minutes=b)))
@@ -281,6 +295,58 @@ def test_build_pacing_teams_and_alerts() -> None:
     assert result.to_json()["alerts"][0]["rep"] == BRUNO
 
 
+def _quality(undecided: int) -> dict[str, object]:
+    return {"channels": {"unknown": undecided}, "personas": {"none": undecided}, "accepted": 0,
+            "rejected": 0, "undecided": undecided, "accepted_pct": 0.0, "rejected_pct": 0.0}
+
+
+def test_the_pacing_json_contract_in_full() -> None:
+    """The case above as `sla pacing --json` writes it: share 83/168 = 0.4940; expected
+    10 x 0.4940 = 4.9 MQLs and 1000 x 0.4940 = 494.05 in value per rep; projections
+    6 x 168/83 = 12.14 -> 12 and 4 x 168/83 = 8.10 -> 8; the team adds its reps up."""
+    sla, no_target = version(1, 10, "100", "1000"), version(2, None, None, None)
+    plans = [RepPlan(Rep(1, ANA, "sales_rep", "iberia"), "iberia", sla),
+             RepPlan(Rep(2, BRUNO, "sales_rep", "iberia"), "iberia", sla),
+             RepPlan(Rep(3, ELENA, "sales_rep", None), None, no_target)]  # fmt: skip
+    reps = [RepPace(plans[0], CAL, tuple(handoff(ANA) for _ in range(6))),
+            RepPace(plans[1], CAL, tuple(handoff(BRUNO) for _ in range(4))),
+            RepPace(plans[2], CAL, (handoff(ELENA, sla_id=2),))]  # fmt: skip
+    result = build_pacing(Month(2026, 10), START, END, madrid("2026-10-16 12:00"), reps,
+                          [sla, no_target])  # fmt: skip
+    bruno = {"rep": BRUNO, "team": "iberia", "sla": "sla1", "elapsed_share": 0.494,
+             "mqls_delivered": 4, "mqls_target": 10, "mqls_expected": 4.9, "mqls_projected": 8,
+             "status": "behind", "lead_value_delivered": "400.00",
+             "lead_value_target": "1000.00", "lead_value_expected": "494.05",
+             "lead_value_status": "behind", "mql_value": "100.00", "quality": _quality(4)}
+    assert result.to_json() == {
+        "month": "2026-10", "as_of": "2026-10-16T10:00:00Z", "tolerance_pct": 10.0,
+        "reps": [
+            {**bruno, "rep": ANA, "mqls_delivered": 6, "mqls_projected": 12, "status": "ahead",
+             "lead_value_delivered": "600.00", "lead_value_status": "ahead",
+             "quality": _quality(6)},
+            bruno,
+            {"rep": ELENA, "team": None, "sla": "sla2", "elapsed_share": 0.494,
+             "mqls_delivered": 1, "mqls_target": None, "mqls_expected": None,
+             "mqls_projected": 2, "status": "no_target", "lead_value_delivered": "0.00",
+             "lead_value_target": None, "lead_value_expected": None,
+             "lead_value_status": "no_target", "mql_value": "0.00", "quality": _quality(1)},
+        ],
+        "teams": [
+            {"team": "iberia", "sla": "sla1", "elapsed_share": None, "mqls_delivered": 10,
+             "mqls_target": 20, "mqls_expected": 9.9, "mqls_projected": 20,
+             "status": "on_pace", "lead_value_delivered": "1000.00",
+             "lead_value_target": "2000.00", "lead_value_expected": "988.10",
+             "lead_value_status": "on_pace", "mql_value": "100.00", "quality": _quality(10)},
+            {"team": None, "sla": "sla2", "elapsed_share": None, "mqls_delivered": 1,
+             "mqls_target": None, "mqls_expected": None, "mqls_projected": 2,
+             "status": "no_target", "lead_value_delivered": "0.00", "lead_value_target": None,
+             "lead_value_expected": None, "lead_value_status": "no_target",
+             "mql_value": "0.00", "quality": _quality(1)},
+        ],
+        "alerts": [bruno],
+    }  # fmt: skip
+
+
 def test_first_business_hour_of_the_month_has_no_projection() -> None:
     plan = RepPlan(Rep(1, ANA, "sales_rep", "iberia"), "iberia", version(1, 10, None, None))
     result = build_pacing(Month(2026, 10), START, END, madrid("2026-10-01 08:00"),
@@ -330,3 +396,56 @@ def test_cli_pacing_bad_instant_exits_2(cli_workspace: typer.Typer) -> None:
 
     assert result.exit_code == 2
     assert "--as-of" in result.output
+
+
+def test_team_rows_add_up_their_reps_and_never_call_less_than_one_mql_behind() -> None:
+    """Wed 14 Oct 12:12 is 67.2 of October's 168 business hours: a share of exactly 0.4."""
+    now = madrid("2026-10-14 12:12")
+    later = calendar_from_json({"timezone": "Europe/Madrid", "hours": {"mon": [["09:00", "18:00"]]},
+                                "extra_holidays": ["2026-10-05", "2026-10-12"]})  # fmt: skip
+    sla1, no_value, half, other = (version(1, 10, "100", "50"), version(2, None, None, None),
+                                   version(3, None, "0.50", "0.5"), version(4, 5, None, None))
+    plans = {name: RepPlan(Rep(i, name, "sales_rep", team), team, sla) for i, (name, team, sla)
+             in enumerate([(ANA, "zeta", sla1), (BRUNO, "zeta", no_value),
+                           (CARLA, "alpha", half), (DARIO, "alpha", None),
+                           (ELENA, "omega", other), ("fe@x.es", "omega", other)])}  # fmt: skip
+    reps = [RepPace(plans[ANA], CAL), RepPace(plans[BRUNO], CAL, (handoff(BRUNO, sla_id=2),)),
+            RepPace(plans[CARLA], CAL), RepPace(plans[DARIO], CAL),
+            RepPace(plans[ELENA], CAL, (handoff(ELENA, sla_id=4),)),
+            RepPace(plans["fe@x.es"], later, (handoff("fe@x.es", sla_id=4),))]  # fmt: skip
+    result = build_pacing(Month(2026, 10), START, END, now, reps, [sla1, no_value, half, other])
+    ana, bruno, _, dario, elena, fe = result.reps
+    assert ana.elapsed_share == Decimal("0.4")
+    assert (ana.mqls_expected, ana.lead_value_expected) == (Decimal(4), Decimal(20))
+    assert bruno.mqls_projected == 3  # 1 / 0.4 = 2.5, rounded half up
+    assert (dario.sla, dario.mqls_target, dario.status, dario.lead_value_target) == (
+        None, None, "no_target", None)
+    assert (elena.mqls_projected, fe.elapsed_share, fe.mqls_projected) == (3, 0, None)
+    alpha, omega, zeta = result.teams
+    assert [(t.key, t.team) for t in result.teams] == [(t, t) for t in ("alpha", "omega", "zeta")]
+    assert zeta.sla == "sla1, sla2"
+    # zeta expects 20.00 of value, less than one MQL of its only valued SLA (100): no alert
+    # yet; alpha's only MQL value is 0.50 and it expects 0.20: no alert either.
+    assert (zeta.lead_value_expected, zeta.mql_value, zeta.lead_value_status) == (
+        Decimal(20), Decimal(100), "on_pace")
+    assert (alpha.lead_value_expected, alpha.mql_value, alpha.lead_value_status) == (
+        Decimal("0.2"), Decimal("0.50"), "on_pace")
+    # a rep without a projection yet leaves the team without one
+    assert (omega.mqls_delivered, omega.mqls_projected) == (2, None)
+
+
+def test_quality_channels_rank_by_count_then_name_and_as_of_is_utc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    mix = quality_mix([handoff(ANA, "email"), handoff(ANA, "event"), handoff(ANA, "event")])
+    assert list(mix.channels) == ["event", "email"]
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    try:
+        result = build_pacing(Month(2026, 10), START, END, madrid("2026-10-14 12:12"), [], [])
+        assert result.to_json()["as_of"] == "2026-10-14T10:12:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -240,6 +240,28 @@ def test_parse_window_rejects(text: str) -> None:
     assert caught.value.parameter == "window"
 
 
+@pytest.mark.parametrize(("values", "problem"), [
+    (["lead-to-mql=0.2"], "unknown rate key 'lead-to-mql'; known keys: lead-mql, mql-sql, "
+                          "sql-opportunity, opportunity-customer"),
+    (["lead-mql=0.2=0.3"], "'0.2=0.3' is not a number"),
+])  # fmt: skip
+def test_rate_problems_in_full(values: list[str], problem: str) -> None:
+    """The whole message: the first '=' separates the key; the known keys are listed."""
+    with pytest.raises(PlannerError) as caught:
+        parse_rate_options(values)
+    assert caught.value.problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("0m", "must be at least 1 month, got '0m'"),
+    ("6 months", "'6 months' must be a number of months like 6m"),
+])  # fmt: skip
+def test_window_problems_in_full(text: str, problem: str) -> None:
+    with pytest.raises(PlannerError) as caught:
+        parse_window(text)
+    assert str(caught.value) == f"window: {problem}"
+
+
 @pytest.mark.parametrize("text", ["1,000", "", "ten", "Infinity"])
 def test_parse_decimal_rejects(text: str) -> None:
     with pytest.raises(PlannerError, match="^revenue_goal: "):
@@ -299,6 +321,33 @@ def test_funnel_rates_from_mapping_needs_every_key() -> None:
         FunnelRates.from_mapping(
             {"lead-mql": D("0.2"), "sql-opportunity": D("0.5"), "opportunity-customer": D("1")}
         )
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("0", "lead-mql must be greater than 0 and at most 1, got 0"),
+    ("-0.5", "lead-mql must be greater than 0 and at most 1, got -0.5"),
+    ("20", "lead-mql must be greater than 0 and at most 1, got 20 (rates are fractions: write "
+           "0.2 for 20%)"),
+])  # fmt: skip
+def test_a_rate_out_of_range_says_so_and_hints_at_fractions_only_above_1(
+    value: str, problem: str
+) -> None:
+    with pytest.raises(PlannerError) as caught:
+        parse_rate_options([f"lead-mql={value}"])
+    assert caught.value.problem == problem
+
+
+def test_funnel_rates_from_mapping_names_the_first_unknown_key_then_every_missing_one() -> None:
+    every = {key: D("0.5") for key in RATE_KEYS}
+    with pytest.raises(PlannerError) as unknown:
+        FunnelRates.from_mapping({**every, "zz": D("0.5"), "lead-to-mql": D("0.5")})
+    assert (unknown.value.parameter, str(unknown.value)) == (
+        "rate", "rate: unknown rate key 'lead-to-mql'; known keys: lead-mql, mql-sql, "
+                "sql-opportunity, opportunity-customer")
+    with pytest.raises(PlannerError) as missing:
+        FunnelRates.from_mapping({"lead-mql": D("0.2"), "opportunity-customer": D("1")})
+    assert (missing.value.parameter, str(missing.value)) == (
+        "rate", "rate: missing mql-sql, sql-opportunity")
 
 
 # --- properties against an oracle -----------------------------------------------------------

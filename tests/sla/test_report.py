@@ -11,6 +11,7 @@ is computed as of NOW = Fri 30 Oct 2026 12:00 Madrid.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -377,6 +378,18 @@ def test_sales_stats_ignores_decision_clocks_and_rounds_half_up() -> None:
     assert stats == SalesStats(3, 1, 1, 1, Decimal("33.3"), Decimal("0.50"), Decimal("0.95"))
 
 
+@pytest.mark.parametrize(("values", "q", "message"), [
+    ([], Decimal("0.5"), "percentile of no values"),
+    ([1], Decimal("1.5"), "quantile must be between 0 and 1, got 1.5"),
+    ([1], Decimal("-0.1"), "quantile must be between 0 and 1, got -0.1"),
+])  # fmt: skip
+def test_percentile_refuses_no_values_and_quantiles_outside_0_to_1(
+    values: list[int], q: Decimal, message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        percentile(values, q)
+
+
 def test_percentile_linear_interpolation() -> None:
     assert percentile([1, 2, 3, 4], Decimal("0.5")) == Decimal("2.5")
     assert percentile([10], Decimal("0.95")) == 10
@@ -506,3 +519,69 @@ def test_cli_bad_input_exits_2(cli_workspace: typer.Typer, args: list[str], hint
     assert result.exit_code == 2
     assert hint in result.output
     assert "Traceback" not in result.output
+
+
+def test_without_an_sla_there_are_no_targets_and_teams_come_in_name_order_with_no_team_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    reps = [Rep(1, ANA, "sales_rep", "zeta"), Rep(2, BRUNO, "sales_rep", None),
+            Rep(3, CARLA, "sales_rep", "alpha")]  # fmt: skip
+    # each handed a lead under an SLA version the report was not given
+    rows = [clock(rep=rep.email, team=rep.team, contact_id=rep.id, sla_id=99) for rep in reps]
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    try:
+        data = build_compliance_report(Month(2026, 10), rows, reps, [], DUE).to_json()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [t["team"] for t in data["marketing_teams"]] == ["alpha", "zeta", None]
+    assert [t["team"] for t in data["sales_teams"]] == ["alpha", "zeta", None]
+    assert {r["mqls_target"] for r in data["marketing"]} == {None}
+    assert {t["mqls_target"] for t in data["marketing_teams"]} == {None}
+    assert data["as_of"] == DUE.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(("text", "month"), [
+    ("2026-01", Month(2026, 1)), ("2026-12", Month(2026, 12)), ("0001-07", Month(1, 7)),
+    (" 2026-10 ", Month(2026, 10)),
+])  # fmt: skip
+def test_month_parse_takes_every_month_of_any_year_from_1(text: str, month: Month) -> None:
+    assert Month.parse(text) == month
+
+
+@pytest.mark.parametrize("text", ["0000-07", 202610, None])
+def test_month_parse_refuses_year_0_and_anything_but_text(text: object) -> None:
+    with pytest.raises(ReportError) as refused:
+        Month.parse(text)  # type: ignore[arg-type]
+    assert str(refused.value) == f"{text!r} is not a month; write YYYY-MM, for example 2026-10"
+
+
+def test_business_hours_round_half_up_and_come_only_from_attempts_on_time_or_late() -> None:
+    # 3,618 s = 1.005 h: half up to 1.01 (half to even would give 1.00)
+    on_time = clock(state="met", met_at=T0 + timedelta(hours=1), elapsed_business_seconds=3618)
+    closed = clock(state="closed", closed_reason="decided", elapsed_business_seconds=7200)
+    stats = sales_stats([on_time, closed], DUE + timedelta(days=1))
+    assert (stats.median_business_hours_to_first_attempt,
+            stats.p95_business_hours_to_first_attempt) == (Decimal("1.01"), Decimal("1.01"))
+
+
+def test_an_owner_the_user_list_does_not_know_keeps_the_facts_of_their_handoff() -> None:
+    report = build_compliance_report(Month(2026, 10), [clock(rep="gone@acme.example",
+                                                             team="italia")], [], [], DUE)
+    assert [row["rep"] for row in report.to_json()["marketing"]] == ["gone@acme.example"]
+    assert [t["team"] for t in report.to_json()["marketing_teams"]] == ["italia"]
+
+
+def test_a_rep_without_handoffs_is_in_the_report_when_an_sla_covers_them_on_any_day() -> None:
+    """A pilot for Ana alone, from the middle of the month: she is in October's report
+    with its target, though nothing was handed to her; Bruno is not covered."""
+    mid_month = SlaVersion(1, "ana-only", 1, "pilot", date(2026, 10, 15), None, None,
+                           MarketingTerms(mqls_per_rep_per_month=7), SalesTerms(),
+                           users=frozenset({ANA}))  # fmt: skip
+    reps = [Rep(1, ANA, "sales_rep", "iberia"), Rep(2, BRUNO, "sales_rep", "iberia")]
+    report = build_compliance_report(Month(2026, 10), [], reps, [mid_month], DUE)
+    assert report.to_json()["marketing"] == [
+        {"rep": ANA, "mqls_delivered": 0, "mqls_target": 7, "lead_value_delivered": "0.00"}]

@@ -86,6 +86,30 @@ def test_an_attempt_logged_late_makes_the_clock_late_and_alerts_once(session: Se
     assert sweep(session, at("2026-10-14 10:02")).breached == 0
 
 
+def test_a_handled_breach_is_never_alerted_again_after_a_recheck(session: Session) -> None:
+    import_records(session, [*base(), *handed_off_lead("a@x.es", ASSIGNED)],
+                   now=at("2026-10-13 09:00"))  # fmt: skip
+    assert sweep(session, at("2026-10-13 18:00")).breached == 1
+    handled_at = first_attempt_clock(session, "a@x.es").breach_handled_at
+    assert handled_at == at("2026-10-13 18:00")
+    # A new SLA version gives 16 business hours: the clock is recomputed, open again and
+    # looked at anew, now due Wed 14 Oct 17:59.
+    longer = {**base({"first_attempt_within_hours": 16})[-1], "version": 2}
+    import_records(session, [longer], now=at("2026-10-13 18:30"))
+    session.expire_all()
+    rechecked = first_attempt_clock(session, "a@x.es")
+    assert (rechecked.state, rechecked.due_at) == ("on_track", at("2026-10-14 17:59"))
+    assert rechecked.next_check_at is not None
+
+    second = sweep(session, at("2026-10-14 18:00"))
+    assert (second.examined, second.breached) == (1, 0)
+    session.expire_all()
+    assert first_attempt_clock(session, "a@x.es").breach_handled_at == handled_at
+    breach_alerts = session.scalars(
+        select(Notification.id).where(Notification.kind == "sla_breach")).all()  # fmt: skip
+    assert len(breach_alerts) == 2  # the rep and the manager, from the first sweep only
+
+
 def test_reassign_on_breach_moves_the_lead_and_restarts_the_clock(session: Session) -> None:
     sales = {"first_attempt_within_hours": 8, "reassign_on_breach": True}
     import_records(session, [*base(sales), *handed_off_lead("a@x.es", ASSIGNED)],

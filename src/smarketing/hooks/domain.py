@@ -481,7 +481,7 @@ def _hubspot_events(events: list[Any]) -> list[Event]:
                 and item.get("propertyName") == "email" and item.get("objectId") is not None
                 and isinstance(item.get("propertyValue"), str)):  # fmt: skip
             emails[str(item["objectId"])] = item["propertyValue"]
-    return [_mapped(_hubspot_label(index, item), partial(_hubspot_event, item, emails))
+    return [_mapped(_hubspot_label(index, item), partial(_hubspot_event, item, emails, index))
             for index, item in enumerate(events)]  # fmt: skip
 
 
@@ -491,7 +491,7 @@ def _hubspot_label(index: int, item: Any) -> str:
     return f"HubSpot event #{index}"
 
 
-def _hubspot_event(item: Any, emails: Mapping[str, str]) -> Event:
+def _hubspot_event(item: Any, emails: Mapping[str, str], index: int) -> Event:
     if not isinstance(item, dict):
         raise MappingError(f"must be an object, got {json_type(item)}")
     kind = _text(item, "subscriptionType")
@@ -514,7 +514,7 @@ def _hubspot_event(item: Any, emails: Mapping[str, str]) -> Event:
     contact["properties"] = {**contact.get("properties", {}), **extra}
     if object_id in emails:
         contact["email"] = emails[object_id]
-    return Event(_hubspot_label(0, item), contact, (), ("hubspot_id", object_id))
+    return Event(_hubspot_label(index, item), contact, (), ("hubspot_id", object_id))
 
 
 # ----------------------------------------------------------------------------- RD Station

@@ -158,7 +158,7 @@ def parse_mapping(text: str | None) -> dict[str, str]:
             raise MappingError(f"--map entry {part.strip()!r} is not HEADER=field")
         if target not in CONTACT_FIELDS:
             raise MappingError(
-                f"--map target {target!r} is not a contact field; use one of "
+                f"--map entry {part.strip()!r}: {target!r} is not a contact field; use one of "
                 + ", ".join(CONTACT_FIELDS)
             )
         mapping[header] = target
