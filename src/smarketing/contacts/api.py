@@ -41,6 +41,7 @@ from smarketing.kit.api import (
 )
 from smarketing.kit.auth import ReadKey, WriteKey
 from smarketing.kit.deps import DbSession, Now
+from smarketing.kit.errors import is_unavailable
 from smarketing.kit.pagination import DEFAULT_LIMIT, PageRequest, page_of, page_request
 from smarketing.lifecycle.domain import ALL_STAGES
 from smarketing.models import (
@@ -170,6 +171,8 @@ def write_contact(session: Session, body: Any, now: datetime, actor: str) -> Ups
         with session.begin_nested():
             return upsert_contact(session, body, now=now, actor=actor)
     except DBAPIError as exc:
+        if is_unavailable(exc):  # a fault (a lock, a lost connection), not bad data: 503
+            raise
         raise ValidationError(f"body: the database refused it: {exc.orig}") from None
     except ValueError as exc:  # ValidationError, and a malformed owner on an update
         raise ValidationError(contact_error(str(exc))) from None

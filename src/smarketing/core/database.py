@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Execution option marking a unit of work that only reads (see `transaction`).
@@ -59,7 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         for pragma in WAL_TUNING:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
@@ -96,6 +96,34 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         raise
     finally:
         session.close()
+
+
+#: How long a `brief_transaction` waits for the write lock (SQLite) or a row lock
+#: (PostgreSQL), in milliseconds.
+BRIEF_WAIT_MS = 500
+#: SQLite's busy timeout of every other unit of work, in milliseconds (see _on_connect).
+BUSY_TIMEOUT_MS = 30000
+
+
+@contextmanager
+def brief_transaction(engine: Engine, *, wait_ms: int = BRIEF_WAIT_MS) -> Iterator[Session]:
+    """A unit of work that gives up after `wait_ms` rather than queue behind other writers:
+    for bookkeeping that may be skipped and done later (last-use times). Raises
+    OperationalError when the database is busy; commits on success like `transaction`."""
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection
+        if sqlite and raw is not None:  # before BEGIN IMMEDIATE, which is what waits
+            raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            with connection.begin(), Session(bind=connection) as session:
+                if not sqlite:
+                    session.execute(text(f"SET LOCAL lock_timeout = {int(wait_ms)}"))
+                yield session
+                session.flush()
+        finally:
+            if sqlite and raw is not None:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class WriterTurnTimeout(RuntimeError):

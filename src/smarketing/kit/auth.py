@@ -5,11 +5,15 @@ API keys:
 
 A client sends its key as ``Authorization: Bearer smk_...`` (or ``X-API-Key``).
 A key found valid is remembered by this process for `CACHE_SECONDS`, so a busy client
-does not cost a database read per request; a revocation therefore takes effect within
-that time.
-Authentication runs in its own short transaction before the endpoint touches the
-database, so a GET stays read-only and the key's ``last_used_at`` (refreshed at most
-every few minutes) never contends with the request's own writes.
+does not cost a database read per request. A revocation made in this process (the API
+keys page) is effective at once (`forget`); one made elsewhere (`smarketing api-keys
+revoke`, another server process) within CACHE_SECONDS, when this process's memory of
+the key expires.
+Authentication reads in its own read-only transaction before the endpoint touches the
+database. The key's ``last_used_at`` (refreshed at most every LAST_USED_RESOLUTION) is
+never written in a request's transaction: it is noted and written after the response,
+in a short transaction of its own that may fail without failing the request
+(smarketing.kit.lastuse).
 """
 
 from __future__ import annotations
@@ -19,11 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import BackgroundTasks, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from smarketing.auth.keys import allows, hash_key
-from smarketing.auth.service import KeyRefused, authenticate_key, needs_last_used_update
+from smarketing.auth.service import (
+    LAST_USED_RESOLUTION,
+    KeyRefused,
+    authenticate_key,
+    needs_last_used_update,
+)
 from smarketing.core.database import transaction
 from smarketing.kit.deps import (
     CsrfError,
@@ -34,7 +43,8 @@ from smarketing.kit.deps import (
     get_workspace,
     require_csrf,
 )
-from smarketing.models import ApiKey, User
+from smarketing.kit.lastuse import last_use
+from smarketing.models import User
 
 CACHE_SECONDS = 10.0
 _CACHE_MAX = 1000
@@ -64,14 +74,14 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-async def _principal(request: Request, scope: str) -> ApiPrincipal:
+async def _principal(request: Request, scope: str, tasks: BackgroundTasks) -> ApiPrincipal:
     plaintext = presented_key(request)
     if plaintext is None:
         raise HTTPException(401, detail=f"no API key: {HOW_TO}",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
     # A remembered key costs no thread hop; a lookup runs in the thread pool (sync DB).
     principal = _remembered(request, plaintext) or await run_in_threadpool(
-        _look_up, request, plaintext)
+        _look_up, request, plaintext, tasks)
     if not allows(principal.scope, scope):
         raise HTTPException(403, detail=f"API key {principal.prefix} has scope "
                                         f"{principal.scope!r}; this needs {scope!r}")  # fmt: skip
@@ -102,7 +112,7 @@ def _remembered(request: Request, plaintext: str) -> ApiPrincipal | None:
     return entry[0]
 
 
-def _look_up(request: Request, plaintext: str) -> ApiPrincipal:
+def _look_up(request: Request, plaintext: str, tasks: BackgroundTasks) -> ApiPrincipal:
     now = get_now(request)
     sessions = get_workspace(request).sessions
     try:
@@ -113,8 +123,11 @@ def _look_up(request: Request, plaintext: str) -> ApiPrincipal:
     except KeyRefused as exc:
         raise HTTPException(401, detail=f"{exc}; {HOW_TO}",
                             headers={"WWW-Authenticate": "Bearer"}) from None  # fmt: skip
-    if stale:
-        _touch(request, principal.key_id, now)
+    recorder = last_use(request)
+    noted = recorder.noted("api_key", principal.key_id)
+    if stale and (noted is None or now - noted >= LAST_USED_RESOLUTION):
+        recorder.note("api_key", principal.key_id, now)
+        tasks.add_task(recorder.flush, request)
     cache = _cache(request)
     if len(cache) >= _CACHE_MAX:
         cache.clear()
@@ -122,19 +135,12 @@ def _look_up(request: Request, plaintext: str) -> ApiPrincipal:
     return principal
 
 
-def _touch(request: Request, key_id: int, now: datetime) -> None:
-    with transaction(get_workspace(request).sessions) as session:
-        key = session.get(ApiKey, key_id)
-        if key is not None:
-            key.last_used_at = now
+async def read_key(request: Request, tasks: BackgroundTasks) -> ApiPrincipal:
+    return await _principal(request, "read", tasks)
 
 
-async def read_key(request: Request) -> ApiPrincipal:
-    return await _principal(request, "read")
-
-
-async def write_key(request: Request) -> ApiPrincipal:
-    return await _principal(request, "write")
+async def write_key(request: Request, tasks: BackgroundTasks) -> ApiPrincipal:
+    return await _principal(request, "write", tasks)
 
 
 ReadKey = Annotated[ApiPrincipal, Depends(read_key)]

@@ -14,6 +14,8 @@ from smarketing.models.ingest import (
     WorkspaceSetting,
 )
 from smarketing.models.marketing import Campaign, CostEntry
+from smarketing.models.privacy import PrivacyRequest, SuppressedAddress
+from smarketing.models.security import UserSession
 from smarketing.models.sla import (
     Notification,
     NotificationDelivery,
@@ -45,6 +47,9 @@ __all__ = [
     "LifecycleChange",
     "OwnerChange",
     "Persona",
+    "PrivacyRequest",
+    "SuppressedAddress",
+    "UserSession",
     "ProductLine",
     "Notification",
     "NotificationDelivery",

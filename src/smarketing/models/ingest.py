@@ -129,6 +129,9 @@ class WebhookRequest(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     body_bytes: Mapped[int] = mapped_column(default=0)
+    #: Refusals of the same source counted on this row instead of logged each on a row of
+    #: their own, once the minute's cap of refusal rows is reached (docs/webhooks.md).
+    repeats: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class WorkspaceSetting(Base):
