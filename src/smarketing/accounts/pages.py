@@ -1,18 +1,24 @@
 """The "My account" page (every logged-in role): the person's own language and which
 notification kinds they receive. Only the kinds of MUTABLE_KINDS are offered; the SLA
-clock alerts always come, and a form that tries to turn one off is refused (422)."""
+clock alerts always come, and a form that tries to turn one off is refused (422).
+
+Also: the login and logout forms, the page to change one's password (`/account/password`)
+and the admins' users page (`/admin/users`) with a password reset (docs/security.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 
 from smarketing.accounts.domain import AUTO
 from smarketing.accounts.service import set_preferences
-from smarketing.auth.service import authenticate
+from smarketing.auth.domain import MIN_PASSWORD_CHARS, NOT_CONFIRMED
+from smarketing.auth.service import authenticate, change_password, reset_password
+from smarketing.core.errors import NotFoundError, TranslatableValidationError
 from smarketing.core.settings import SUPPORTED_LOCALES
 from smarketing.i18n import N_
 from smarketing.kit import ratelimit
@@ -20,13 +26,14 @@ from smarketing.kit.deps import (
     CurrentUser,
     DbSession,
     LoginRequired,
+    Now,
     current_user,
     log_in,
     log_out,
     require_csrf,
     safe_next,
 )
-from smarketing.kit.pages import pop_flash, set_flash
+from smarketing.kit.pages import forbidden_page, not_found_page, pop_flash, set_flash
 from smarketing.kit.templating import page_text, templates
 from smarketing.models import User
 from smarketing.notify.domain import (
@@ -178,18 +185,103 @@ def login_submit(
     if user is None:
         error = page_text(request, BAD_LOGIN)
         return templates.TemplateResponse(request, "login.html", {**context, "error": error})
-    log_in(request, user)
+    log_in(request, session, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @public_router.post("/logout", dependencies=[Depends(require_csrf)])
-def logout(request: Request) -> Response:
-    log_out(request)
+def logout(request: Request, session: DbSession) -> Response:
+    log_out(request, session)
     return RedirectResponse("/login", status_code=303)
 
 
 def _logged_in_user(request: Request, session: DbSession) -> User | None:
     try:
-        return current_user(request, session)
+        return current_user(request, session, BackgroundTasks())
     except LoginRequired:
         return None
+
+
+# ----------------------------------------------------------------------------- passwords
+
+PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path
+PASSWORD_CHANGED = N_("Your password is changed. Every other login of yours has ended.")
+
+
+def _password_page(request: Request, error: str | None = None, status_code: int = 200) -> (
+    Response
+):
+    return templates.TemplateResponse(request, "password.html", {
+        "active": "account", "error": error, "min_chars": MIN_PASSWORD_CHARS,
+        "flash": pop_flash(request),
+    }, status_code=status_code)  # fmt: skip
+
+
+@router.get(PASSWORD_PAGE)
+def password_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    return _password_page(request)
+
+
+@router.post(PASSWORD_PAGE, dependencies=[Depends(require_csrf)])
+def password_submit(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    now: Now,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Change one's own password: every session of the person ends, this one is renewed."""
+    try:
+        if new != confirm:
+            raise TranslatableValidationError(NOT_CONFIRMED)
+        change_password(session, user, current, new, now)
+    except TranslatableValidationError as exc:
+        return _password_page(request, page_text(request, exc.message, **exc.params), 422)
+    log_in(request, session, user)
+    set_flash(request, PASSWORD_CHANGED)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+# ----------------------------------------------------------------------------- users (admin)
+
+USERS_PAGE = "/admin/users"
+ADMIN_ONLY = N_("Only an admin may see the users and reset their passwords.")
+
+
+def _users_page(request: Request, session: DbSession, reset: tuple[str, str] | None = None) -> (
+    Response
+):
+    users = list(session.scalars(select(User).order_by(User.role, User.email)))
+    response = templates.TemplateResponse(request, "admin/users.html", {
+        "active": "users", "users": users, "reset": reset, "flash": pop_flash(request),
+    })  # fmt: skip
+    if reset is not None:  # the new password is shown once: never from a cache
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(USERS_PAGE)
+def users_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    if user.role != "admin":
+        return forbidden_page(request, ADMIN_ONLY)
+    return _users_page(request, session)
+
+
+@router.post(USERS_PAGE + "/{user_id}/reset-password", dependencies=[Depends(require_csrf)])
+def reset_submit(
+    request: Request, user_id: int, session: DbSession, user: CurrentUser, now: Now
+) -> Response:
+    """Give the user a new random password, shown once on the answer; their sessions end
+    (the admin's own too, when they reset their own: they log in again)."""
+    if user.role != "admin":
+        return forbidden_page(request, ADMIN_ONLY)
+    target = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    if target is None:
+        return not_found_page(request)
+    try:
+        generated = reset_password(session, target.email, now)
+    except NotFoundError:
+        return not_found_page(request)
+    return _users_page(request, session, reset=(target.email, generated))

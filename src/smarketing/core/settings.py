@@ -9,6 +9,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("en", "es", "pt", "it")
+#: The placeholder secret key: public, so `smarketing serve` refuses it in production.
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - a published placeholder
+ENVIRONMENTS = ("development", "production")
 
 
 class Settings(BaseSettings):
@@ -24,8 +27,26 @@ class Settings(BaseSettings):
     currency: str = Field(default="EUR", description="Workspace ISO 4217 currency")
     locale: str = Field(default="en", description="Workspace locale: en, es, pt or it")
     secret_key: str = Field(
-        default="dev-only-change-me", description="Signs session cookies; set it in production"
+        default=DEFAULT_SECRET_KEY, description="Signs session cookies; set it in production"
     )
+    env: str = Field(
+        default="development",
+        description="development or production. In production `smarketing serve` refuses "
+                    "to start with the default secret key (docs/security.md)",
+    )  # fmt: skip
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only, and send HSTS: set it when "
+                    "people reach smarketing over HTTPS (directly or behind a proxy)",
+    )  # fmt: skip
+    session_idle_minutes: int = Field(
+        default=120, ge=1, le=60 * 24 * 30,
+        description="A login ends after this many minutes without a request",
+    )  # fmt: skip
+    session_max_hours: int = Field(
+        default=12, ge=1, le=24 * 90,
+        description="A login ends this many hours after it started, however active",
+    )  # fmt: skip
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = Field(
@@ -63,6 +84,18 @@ class Settings(BaseSettings):
         if len(value) != 3 or not value.isalpha():
             raise ValueError(f"currency must be a 3-letter ISO 4217 code, got {value!r}")
         return value.upper()
+
+    @field_validator("env")
+    @classmethod
+    def _valid_env(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"env must be one of {', '.join(ENVIRONMENTS)}, got {value!r}")
+        return value
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
     @field_validator("locale")
     @classmethod

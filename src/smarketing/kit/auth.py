@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, HTTPException, Request
@@ -127,7 +126,7 @@ def _look_up(request: Request, plaintext: str, tasks: BackgroundTasks) -> ApiPri
     noted = recorder.noted("api_key", principal.key_id)
     if stale and (noted is None or now - noted >= LAST_USED_RESOLUTION):
         recorder.note("api_key", principal.key_id, now)
-        tasks.add_task(recorder.flush, request)
+        tasks.add_task(recorder.flush, get_workspace(request).engine)
     cache = _cache(request)
     if len(cache) >= _CACHE_MAX:
         cache.clear()
@@ -150,10 +149,10 @@ WriteKey = Annotated[ApiPrincipal, Depends(write_key)]
 NOT_LOGGED_IN = "not logged in: log in at /login; the API uses the session cookie"
 
 
-def api_user(request: Request, session: DbSession) -> User:
+def api_user(request: Request, session: DbSession, tasks: BackgroundTasks) -> User:
     """The logged-in user, or 401 JSON (the pages redirect to the login page instead)."""
     try:
-        return current_user(request, session)
+        return current_user(request, session, tasks)
     except LoginRequired:
         raise HTTPException(status_code=401, detail=NOT_LOGGED_IN) from None
 

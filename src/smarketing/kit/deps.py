@@ -1,25 +1,36 @@
 """Request dependencies: the workspace, one transaction per request, the logged-in user
-and the CSRF guard for forms."""
+and the CSRF guard for forms.
+
+Logins are server-side sessions (table `user_sessions`, smarketing.auth.service): the
+signed session cookie carries a random token whose SHA-256 names the row. A session
+ends at logout, when its user's password changes or is reset, after
+SMARKETING_SESSION_IDLE_MINUTES without a request and SMARKETING_SESSION_MAX_HOURS
+after it started; a cookie kept from before any of these logs nobody in. Its last-seen
+time is written at most once a minute, after the response and outside the request's
+transaction (smarketing.kit.lastuse), so a page view stays a read.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
+from smarketing.auth.domain import SessionLimits
+from smarketing.auth.service import LOGOUT, end_session, live_session, session_id, start_session
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
+from smarketing.kit.lastuse import last_use
 from smarketing.models import User
 
-USER_KEY = "user_id"
-AUTH_KEY = "auth"
+#: The session cookie's key of the login token (smarketing.auth.service.start_session).
+TOKEN_KEY = "login"  # noqa: S105 - a key of the cookie's data, not a secret
 CSRF_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -60,36 +71,46 @@ DbSession = Annotated[Session, Depends(db_session, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 
 
-def auth_fingerprint(request: Request, user: User) -> str:
-    """Ties a login to the password it was made with: changing the password ends it."""
-    key = get_workspace(request).settings.secret_key.encode()
-    return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
+def session_limits(request: Request) -> SessionLimits:
+    settings = get_workspace(request).settings
+    return SessionLimits(idle=timedelta(minutes=settings.session_idle_minutes),
+                         lifetime=timedelta(hours=settings.session_max_hours))  # fmt: skip
 
 
-def log_in(request: Request, user: User) -> None:
-    """Start a fresh session for `user` (a new session and a new CSRF token)."""
+def log_in(request: Request, session: Session, user: User) -> None:
+    """Start a fresh session for `user` (a new session row, cookie and CSRF token)."""
     request.session.clear()
-    request.session[USER_KEY] = user.id
-    request.session[AUTH_KEY] = auth_fingerprint(request, user)
+    request.session[TOKEN_KEY] = start_session(session, user, get_now(request))
     request.session[CSRF_KEY] = secrets.token_urlsafe(32)
 
 
-def log_out(request: Request) -> None:
+def log_out(request: Request, session: Session | None = None, reason: str = LOGOUT) -> None:
+    """End this browser's session: its row (when `session` is given) and its cookie."""
+    token = request.session.get(TOKEN_KEY)
+    if session is not None and isinstance(token, str):
+        end_session(session, token, get_now(request), reason)
     request.session.clear()
 
 
-def current_user(request: Request, session: DbSession) -> User:
+def current_user(request: Request, session: DbSession, tasks: BackgroundTasks) -> User:
     """The logged-in user, or LoginRequired (the app turns it into a redirect)."""
-    user_id = request.session.get(USER_KEY)
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not hmac.compare_digest(
-        str(request.session.get(AUTH_KEY, "")), auth_fingerprint(request, user)
-    ):
-        if user_id is not None:
-            log_out(request)
+    token = request.session.get(TOKEN_KEY)
+    now = get_now(request)
+    live = None
+    if isinstance(token, str) and token:
+        recorder = last_use(request)
+        row_id = session_id(token)
+        live = live_session(session, token, now, session_limits(request),
+                            recorder.noted("session", row_id))  # fmt: skip
+        if live is not None and live.stale:
+            recorder.note("session", row_id, now)
+            tasks.add_task(recorder.flush, get_workspace(request).engine)
+    if live is None:
+        if token is not None:
+            request.session.clear()
         raise LoginRequired(_requested_path(request))
-    request.state.user = user
-    return user
+    request.state.user = live.user
+    return live.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -20,11 +20,10 @@ import threading
 from datetime import datetime
 
 from fastapi import Request
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from smarketing.core.database import brief_transaction
-from smarketing.kit.deps import get_workspace
 from smarketing.models import ApiKey, UserSession
 
 log = logging.getLogger("smarketing.web")
@@ -51,14 +50,14 @@ class LastUse:
         with self._lock:
             return self._noted.get((kind, row_id))
 
-    def flush(self, request: Request) -> bool:
+    def flush(self, engine: Engine) -> bool:
         """Write the noted times; False (and they stay noted) when the database refused."""
         with self._lock:
             batch, self._noted = self._noted, {}
         if not batch:
             return True
         try:
-            with brief_transaction(get_workspace(request).engine) as session:
+            with brief_transaction(engine) as session:
                 for (kind, row_id), at in sorted(batch.items(), key=lambda item: str(item[0])):
                     model, column = COLUMNS[kind]
                     primary = model.__mapper__.primary_key[0]

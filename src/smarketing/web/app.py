@@ -1,4 +1,5 @@
-"""The app factory: sessions, static files, pages and the error pages."""
+"""The app factory: sessions, security headers, static files, pages, the API and the
+error answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
@@ -29,7 +29,9 @@ from smarketing.followup import api as followup_api
 from smarketing.followup import pages as followup_pages
 from smarketing.funnel import pages as funnel_pages
 from smarketing.hooks import api as hooks_api
-from smarketing.kit.errors import install_error_handlers
+from smarketing.kit.errors import CatchAll, install_error_handlers
+from smarketing.kit.lastuse import LastUse
+from smarketing.kit.openapi import install_openapi
 from smarketing.kit.ratelimit import RateLimiter
 from smarketing.notify import pages as notify_pages
 from smarketing.quarantine import api as quarantine_api
@@ -40,17 +42,35 @@ from smarketing.tracking import api as tracking_api
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "smarketing_session"
-SESSION_MAX_AGE = 14 * 24 * 3600
 OPENAPI_URL = "/api/v1/openapi.json"
 API_DESCRIPTION = """The smarketing API. Authenticate with a per-workspace API key:
 `Authorization: Bearer smk_...` (an admin creates keys with `smarketing api-keys create`
 or on the API keys page). Read keys may GET; write keys may also create and change.
 Errors are `{"detail": "<reason naming the field>"}`."""
+#: Scripts, styles, images and requests from this site only; inline styles are allowed
+#: (the pages' bars and htmx's indicator style), inline scripts and eval are not.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:", "connect-src 'self'", "font-src 'self'", "object-src 'none'",
+    "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+))  # fmt: skip
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
 }
+#: Sent with SMARKETING_COOKIE_SECURE only (a site reached over HTTPS): one year.
+HSTS = "max-age=31536000; includeSubDomains"
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>smarketing API</title>
+<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
+<link rel="icon" href="/static/swagger-ui/favicon-32x32.png">
+<script src="/static/swagger-ui/swagger-ui-bundle.js" defer></script>
+<script src="/static/swagger-ui/init.js" defer></script>
+</head><body><div id="swagger-ui"></div></body></html>"""
 
 
 def create_app(
@@ -68,14 +88,20 @@ def create_app(
     app.state.clock = clock
     # Tests replace it with smaller limits; memory storage is per app.
     app.state.rate_limiter = RateLimiter(storage_uri=workspace.settings.rate_limit_storage)
+    app.state.last_use = LastUse()
+    settings = workspace.settings
+    app.add_middleware(CatchAll)  # innermost: its 500 still gets the cookie and the headers
     app.add_middleware(
         SessionMiddleware,  # cookies are signed (itsdangerous), httponly and samesite=lax
-        secret_key=workspace.settings.secret_key,
+        secret_key=settings.secret_key,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=settings.session_max_hours * 3600,  # the login's row ends it sooner
         same_site="lax",
+        https_only=settings.cookie_secure,
     )
-    app.add_middleware(SecurityHeaders)
+    headers = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS}
+                                      if settings.cookie_secure else {})}  # fmt: skip
+    app.add_middleware(SecurityHeaders, headers=headers)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(account_pages.public_router)
     badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
@@ -92,27 +118,26 @@ def create_app(
         app.include_router(router)
     app.get("/docs", include_in_schema=False)(_api_docs)
     install_error_handlers(app)
+    install_openapi(app)
     return app
 
 
 async def _api_docs() -> HTMLResponse:
-    return get_swagger_ui_html(
-        openapi_url=OPENAPI_URL, title="smarketing API",
-        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-        swagger_css_url="/static/swagger-ui/swagger-ui.css",
-        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-    )  # fmt: skip
+    """Swagger UI from the vendored files, started by a script file (no inline script)."""
+    return HTMLResponse(DOCS_PAGE)
 
 
 class SecurityHeaders:
-    """Adds SECURITY_HEADERS to every response that does not set them itself.
+    """Adds `headers` (SECURITY_HEADERS, and HSTS when cookies are secure) to every
+    response that does not set them itself.
 
     A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what `app.middleware("http")`
     makes) costs a task and a stream per request, which shows at hundreds of requests
     per second."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: dict[str, str] | None = None) -> None:
         self.app = app
+        self.headers = headers if headers is not None else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,7 +147,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
