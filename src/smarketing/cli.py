@@ -34,6 +34,24 @@ def init() -> None:
     typer.echo(f"workspace ready at {workspace.engine.url.render_as_string(hide_password=True)}")
 
 
+@app.command()
+def check(
+    full: bool = typer.Option(
+        False, "--full", help="SQLite: integrity_check and foreign_key_check (slower) "
+                              "instead of quick_check; PostgreSQL: also amcheck the indexes."),
+) -> None:  # fmt: skip
+    """Check that the workspace database is sound: readable pages and records, the schema
+    at the newest migration (docs/operations.md). Exit code 0 when it is, 4 when not."""
+    from smarketing.core.integrity import DAMAGED, check_database, describe
+    from smarketing.core.settings import get_settings
+
+    report = check_database(get_settings().database_url, full=full)
+    for line in describe(report):
+        typer.echo(line, err=not report.ok and line.startswith(("problem", "what")))
+    if not report.ok:
+        raise typer.Exit(DAMAGED)
+
+
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("funnel")(funnel_command)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 import uvicorn
 from sqlalchemy import select
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from smarketing.core.database import transaction
-from smarketing.core.settings import get_settings, server_url
+from smarketing.core.integrity import DAMAGED, Report, check_database, describe
+from smarketing.core.settings import DEFAULT_SECRET_KEY, Settings, get_settings, server_url
 from smarketing.core.workspace import open_workspace
 from smarketing.demo.constants import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from smarketing.models import User
 from smarketing.web.app import create_app
 from smarketing.workspace.repository import ensure_workspace_row
 
-DEFAULT_SECRET = "dev-only-change-me"  # noqa: S105 - the settings' placeholder, to warn about
+#: Exit code of a refusal to start for a setting (production with the default secret).
+MISCONFIGURED = 2
 
 
 def demo_logins(session: Session) -> list[tuple[str, str, str]]:
@@ -27,6 +32,34 @@ def demo_logins(session: Session) -> list[tuple[str, str, str]]:
         .order_by(User.role, User.email)
     )  # fmt: skip
     return [(email, name, role) for email, name, role in rows]
+
+
+def refuse_unsafe_settings(settings: Settings) -> None:
+    """In production (SMARKETING_ENV=production), refuse the published secret key: anyone
+    could sign a session cookie with it."""
+    if settings.production and settings.secret_key == DEFAULT_SECRET_KEY:
+        typer.echo("error: SMARKETING_ENV=production and SMARKETING_SECRET_KEY is the public "
+                   "development key: set SMARKETING_SECRET_KEY to a long random value (e.g. "
+                   "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`). "
+                   "Not started.", err=True)  # fmt: skip
+        raise typer.Exit(MISCONFIGURED)
+
+
+def refuse_damaged_database(settings: Settings) -> None:
+    """Refuse to start on a SQLite file that fails `PRAGMA quick_check`."""
+    if not settings.database_url.startswith("sqlite"):
+        return
+    report = check_database(settings.database_url)
+    if not report.ok:
+        _refuse(report)
+
+
+def _refuse(report: Report) -> NoReturn:
+    typer.echo("error: the workspace database is damaged; smarketing is not started.",
+               err=True)  # fmt: skip
+    for line in describe(report):
+        typer.echo(line, err=True)
+    raise typer.Exit(DAMAGED)
 
 
 def serve_command(
@@ -42,11 +75,24 @@ def serve_command(
         True, "--jobs/--no-jobs",
         help="Run the background job consumer in this process (turn off when `smarketing "
              "worker` processes run the jobs)."),
+    skip_check: bool = typer.Option(
+        False, "--skip-check",
+        help="Start without checking the SQLite file first (quick_check reads it whole: "
+             "about a second per few hundred MB). See docs/operations.md."),
 ) -> None:  # fmt: skip
-    """Run the web app until Ctrl-C. Applies pending migrations first and prints the URL
-    and, when the demo workspace is loaded, its logins."""
+    """Run the web app until Ctrl-C. Checks the database and applies pending migrations
+    first, and prints the URL and, when the demo workspace is loaded, its logins."""
     settings = get_settings()
-    workspace = open_workspace(settings)
+    refuse_unsafe_settings(settings)
+    if not skip_check:
+        refuse_damaged_database(settings)
+    try:
+        workspace = open_workspace(settings)
+    except DatabaseError as exc:  # e.g. a file cut short, found by the migration
+        report = check_database(settings.database_url)
+        if report.ok:
+            report.problems.append(str(exc).splitlines()[0])
+        _refuse(report)
     with transaction(workspace.sessions) as session:
         ensure_workspace_row(session, settings)
         logins = demo_logins(session)
@@ -58,7 +104,7 @@ def serve_command(
         width = max(len(email) for email, _, _ in logins)
         for email, name, role in logins:
             typer.echo(f"  {email.ljust(width)}  {role:<13}  {name}")
-    if settings.secret_key == DEFAULT_SECRET:
+    if settings.secret_key == DEFAULT_SECRET_KEY:
         typer.echo("warning: SMARKETING_SECRET_KEY is not set; session cookies are signed with "
                    "a public development key. Set it before others use this server.", err=True)
     consumer = None
