@@ -81,6 +81,7 @@ def _register_domains() -> None:
     from smarketing.hooks.cli import hooks_app
     from smarketing.ingest.csv_cli import export_csv_command, import_csv_command
     from smarketing.notify.cli import notify_app
+    from smarketing.privacy.cli import gdpr_app
     from smarketing.quarantine.cli import quarantine_app
     from smarketing.sla.admin_cli import register_admin_commands
     from smarketing.sla.cli import sla_app
@@ -102,6 +103,7 @@ def _register_domains() -> None:
     app.add_typer(attempts_app, name="attempts")
     app.add_typer(notify_app, name="notify")
     app.add_typer(users_app, name="users")
+    app.add_typer(gdpr_app, name="gdpr")
     app.add_typer(duplicates_app, name="duplicates")
     app.add_typer(apikeys_app, name="api-keys", help="Create, list and revoke API keys.")
     app.add_typer(quarantine_app, name="quarantine",

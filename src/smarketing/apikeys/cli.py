@@ -42,7 +42,8 @@ def _when(value: datetime | None) -> str:
 def create_command(
     name: str = typer.Argument(..., help="What the key is for, e.g. 'website forms'."),
     scope: str = typer.Option(
-        ..., "--scope", help="read (GET only) or write (also creates and changes)."
+        ..., "--scope", help="read (GET only), write (also creates and changes) or admin (also "
+                         "exports and erases personal data)."
     ),
     by: str = typer.Option("cli", "--by", metavar="EMAIL", help="Who creates it (recorded)."),
 ) -> None:
@@ -81,7 +82,7 @@ def list_command(
     console = Console()
     if not rows:
         console.print("no API keys; create one with `smarketing api-keys create NAME "
-                      "--scope read|write`", highlight=False)  # fmt: skip
+                      "--scope read|write|admin`", highlight=False)  # fmt: skip
         return
     table = Table(show_edge=False)
     for column in ("prefix", "name", "scope", "created", "by", "last used", "revoked"):

@@ -15,7 +15,10 @@ import secrets
 from dataclasses import dataclass
 
 KEY_MARK = "smk"
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "admin")
+#: What each scope may do: a write key also reads; an admin key also exports and erases
+#: personal data (smarketing.privacy).
+_ALLOWED = {"read": {"read"}, "write": {"read", "write"}, "admin": {"read", "write", "admin"}}
 
 
 class MalformedKey(ValueError):
@@ -53,5 +56,5 @@ def matches(plaintext: str, secret_hash: str) -> bool:
 
 
 def allows(key_scope: str, needed: str) -> bool:
-    """A write key may also read."""
-    return key_scope == "write" or key_scope == needed
+    """A write key may also read; an admin key may do everything."""
+    return needed in _ALLOWED.get(key_scope, set())

@@ -142,7 +142,12 @@ async def write_key(request: Request, tasks: BackgroundTasks) -> ApiPrincipal:
     return await _principal(request, "write", tasks)
 
 
+async def admin_key(request: Request, tasks: BackgroundTasks) -> ApiPrincipal:
+    return await _principal(request, "admin", tasks)
+
+
 ReadKey = Annotated[ApiPrincipal, Depends(read_key)]
+AdminKey = Annotated[ApiPrincipal, Depends(admin_key)]
 WriteKey = Annotated[ApiPrincipal, Depends(write_key)]
 
 

@@ -34,6 +34,8 @@ from smarketing.kit.lastuse import LastUse
 from smarketing.kit.openapi import install_openapi
 from smarketing.kit.ratelimit import RateLimiter
 from smarketing.notify import pages as notify_pages
+from smarketing.privacy import api as privacy_api
+from smarketing.privacy import pages as privacy_pages
 from smarketing.quarantine import api as quarantine_api
 from smarketing.quarantine import pages as quarantine_pages
 from smarketing.sla import api as sla_api
@@ -109,12 +111,12 @@ def create_app(
     for router in (duplicates_pages.router, funnel_pages.router, followup_pages.router,
                    contact_pages.router,
                    sla_pages.router, notify_pages.router, apikeys_pages.router,
-                   quarantine_pages.router, account_pages.router):
+                   quarantine_pages.router, account_pages.router, privacy_pages.router):
         app.include_router(router, dependencies=badge)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
                    campaigns_api.router, deals_api.router,
                    activities_api.router, duplicates_api.router, quarantine_api.router,
-                   tracking_api.router, hooks_api.router):
+                   tracking_api.router, hooks_api.router, privacy_api.router):
         app.include_router(router)
     app.get("/docs", include_in_schema=False)(_api_docs)
     install_error_handlers(app)
