@@ -2,8 +2,11 @@
 
 Refusals are answered (not raised) so that their entry in the request log is committed
 with the request's transaction. The body is read before the transaction begins, and at
-most MAX_BODY_BYTES of it. Requests over a rate limit (smarketing.kit.ratelimit) are
-answered 429 and not logged: the log must not grow without bound. See docs/webhooks.md.
+most MAX_BODY_BYTES of it. The signature is checked before the request is counted: a
+signed request counts against its source's limit, an unsigned or badly signed one
+against a separate one, so strangers cannot block the real sender. Requests over a rate
+limit (smarketing.kit.ratelimit) are answered 429 and not logged; refusals are logged
+with a cap per source and minute (smarketing.hooks.service). See docs/webhooks.md.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 from smarketing.core.settings import public_url
 from smarketing.hooks import repository
 from smarketing.hooks.domain import MAX_BODY_BYTES
-from smarketing.hooks.service import Incoming, receive
+from smarketing.hooks.service import Incoming, is_signed, receive
 from smarketing.kit.deps import DbSession, Now
 from smarketing.kit.ratelimit import client_address, get_limiter, too_many_requests
 
@@ -81,17 +84,18 @@ def receive_hook(
     Marketing). Sign it with `X-Smarketing-Timestamp` and `X-Smarketing-Signature:
     sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>`; HubSpot's own v3 signature
     is accepted for `hubspot` sources."""
-    limiter = get_limiter(request)
-    counted = limiter.limits.hook(source, client_address(request),
-                                  active=_active(session, source))  # fmt: skip
-    refusal = limiter.hit(counted)
-    if refusal is not None:
-        return too_many_requests(refusal)
     incoming = Incoming(
         key=source, body=body.data, headers=request.headers, size=body.size,
         too_large=body.too_large, method=request.method, uris=request_uris(request),
         remote_addr=request.client.host if request.client else None,
     )  # fmt: skip
+    limiter = get_limiter(request)
+    active = _active(session, source)
+    counted = limiter.limits.hook(source, client_address(request), active=active,
+                                  signed=active and is_signed(session, incoming, now))  # fmt: skip
+    refusal = limiter.hit(counted)
+    if refusal is not None:
+        return too_many_requests(refusal)
     reply = receive(session, incoming, now)
     return JSONResponse(reply.content, status_code=reply.status)
 

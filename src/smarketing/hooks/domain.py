@@ -154,8 +154,12 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
+#: Digits of a Unix time header: milliseconds until the year 33658 fit in 15.
+MAX_TIMESTAMP_DIGITS = 15
+
+
 def _timestamp(value: str, name: str, unit: str) -> int:
-    if not value.isascii() or not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_TIMESTAMP_DIGITS:
         raise SignatureRefused(f"{name}: must be a Unix time in {unit}, got {value[:40]!r}")
     return int(value)
 

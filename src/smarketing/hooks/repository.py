@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smarketing.models import Activity, Campaign, Contact, WebhookRequest, WebhookSource
@@ -33,6 +33,30 @@ def add_source(session: Session, source: WebhookSource) -> None:
 def log_request(session: Session, request: WebhookRequest) -> None:
     session.add(request)
     session.flush()
+
+
+def refusals_since(session: Session, source: str, since: datetime) -> int:
+    """How many refusal rows of `source` were logged since `since` (index source, at)."""
+    return int(session.scalar(
+        select(func.count()).select_from(WebhookRequest)
+        .where(WebhookRequest.source == source, WebhookRequest.received_at >= since,
+               WebhookRequest.outcome == "refused")) or 0)  # fmt: skip
+
+
+def count_repeat(session: Session, source: str, since: datetime) -> bool:
+    """Count one more refusal on the newest refusal row of `source` since `since`;
+    False when there is none."""
+    order = (WebhookRequest.received_at.desc(), WebhookRequest.id.desc())
+    newest = session.scalar(
+        select(WebhookRequest.id)
+        .where(WebhookRequest.source == source, WebhookRequest.received_at >= since,
+               WebhookRequest.outcome == "refused")
+        .order_by(*order).limit(1))  # fmt: skip
+    if newest is None:
+        return False
+    session.execute(update(WebhookRequest).where(WebhookRequest.id == newest)
+                    .values(repeats=WebhookRequest.repeats + 1))  # fmt: skip
+    return True
 
 
 def list_requests(session: Session, *, source: str | None, outcome: str | None,

@@ -8,6 +8,14 @@ is upserted (its stage only moves forward) and its activities are stored once pe
 Events that cannot be applied roll back alone and are kept together in one quarantine
 item of kind "hook" (the raw body, the source key and the events' positions), which the
 replayer registered here applies again after a fix. Never commits.
+
+An event whose address is on the suppression list (erased on request, docs/privacy.md)
+is dropped: not applied, not quarantined, not logged by address; the answer counts it
+under `suppressed`.
+
+The request log keeps at most REFUSAL_ROWS_PER_MINUTE refusal rows per source per
+minute; later refusals in that minute are counted on the newest one (`repeats`), so a
+stranger's flood costs one row a few seconds apart at most, and the count stays exact.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from sqlalchemy.orm import Session
 from smarketing.activities.service import ingest_activities
 from smarketing.contacts.repository import survivor_email
 from smarketing.contacts.service import upsert_contact
+from smarketing.contacts.suppression import suppressed
 from smarketing.core import jsonio
 from smarketing.core.errors import ConflictError, NotFoundError, SmarketingError, ValidationError
 from smarketing.hooks import repository
@@ -50,6 +59,8 @@ from smarketing.records.bounds import normalize_email
 logger = logging.getLogger("smarketing.hooks")
 MIN_SECRET_CHARS = 16
 QUARANTINE_KIND = "hook"
+#: Refusal rows logged per source per minute; further refusals are counted on the last.
+REFUSAL_ROWS_PER_MINUTE = 10
 #: How long a rotated-out secret stays valid by default, and at most.
 DEFAULT_GRACE = timedelta(hours=24)
 MAX_GRACE = timedelta(days=30)
@@ -231,6 +242,8 @@ class Outcome:
     activities: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failures: list[tuple[int, str]] = field(default_factory=list)
+    #: Positions of events dropped because their address is suppressed.
+    suppressed: list[int] = field(default_factory=list)
 
     @property
     def reason(self) -> str:
@@ -261,6 +274,22 @@ def receive(session: Session, incoming: Incoming, now: datetime) -> Reply:
     return _answer(session, incoming, now, outcome)
 
 
+def is_signed(session: Session, incoming: Incoming, now: datetime) -> bool:
+    """Whether the request is signed with a secret its (active) source accepts now: what
+    decides the rate limit it counts against (smarketing.kit.ratelimit)."""
+    source = repository.get_source(session, incoming.key)
+    if source is None or source.disabled_at is not None or incoming.too_large:
+        return False
+    signed = SignedRequest(incoming.body, incoming.headers, incoming.method, incoming.uris)
+    keys = accepted_secrets(source.secret, source.previous_secret,
+                            source.previous_secret_expires_at, now)  # fmt: skip
+    try:
+        verify(signed, keys, now, hubspot=source.adapter == "hubspot")
+    except SignatureRefused:
+        return False
+    return True
+
+
 def parse_events(adapter: str, body: bytes, key: str) -> list[Event]:
     """The events of a raw body; BodyRefused when it is not JSON of the adapter's shape."""
     try:
@@ -280,9 +309,15 @@ def _log(session: Session, incoming: Incoming, now: datetime, outcome: str,
 
 def _refuse(session: Session, incoming: Incoming, now: datetime, status: int, reason: str,
             log_reason: str | None = None) -> Reply:  # fmt: skip
-    """A refusal: logged (the log keeps `log_reason` when the sender must not learn it)."""
+    """A refusal: logged (the log keeps `log_reason` when the sender must not learn it),
+    on a row of its own while the source's minute has fewer than REFUSAL_ROWS_PER_MINUTE,
+    else counted on the newest one."""
     logged = f"{log_reason}: {reason}" if log_reason else reason
-    _log(session, incoming, now, "refused", logged)
+    since = now - timedelta(minutes=1)
+    key = incoming.key[:64]
+    if not (repository.refusals_since(session, key, since) >= REFUSAL_ROWS_PER_MINUTE
+            and repository.count_repeat(session, key, since)):  # fmt: skip
+        _log(session, incoming, now, "refused", logged)
     logger.warning("webhook %r from %s refused with %s: %s", incoming.key,
                    incoming.remote_addr or "?", status, logged)  # fmt: skip
     return Reply(status, {"detail": reason})
@@ -293,8 +328,12 @@ def _answer(session: Session, incoming: Incoming, now: datetime, outcome: Outcom
         "accepted": len(outcome.contacts), "quarantined": len(outcome.failures),
         "contacts": outcome.contacts, "activities": outcome.activities, "notes": outcome.notes,
     }  # fmt: skip
+    if outcome.suppressed:
+        content["suppressed"] = len(outcome.suppressed)
     if not outcome.failures:
-        _log(session, incoming, now, "accepted", None)
+        dropped = (f"{len(outcome.suppressed)} event(s) of suppressed addresses dropped"
+                   if outcome.suppressed else None)  # fmt: skip
+        _log(session, incoming, now, "accepted", dropped)
         logger.info("webhook %r accepted: %d event(s)", incoming.key, len(outcome.contacts))
         return Reply(200, content)
     item_id = hold(session, source=source_label(incoming.key), kind=QUARANTINE_KIND, now=now,
@@ -316,17 +355,28 @@ def apply_events(session: Session, source: WebhookSource, events: list[Event], n
     wanted = None if only is None else set(only)
     default_campaign = repository.campaign_key(session, source.campaign_id)
     outcome = Outcome()
+    refused = suppressed(session, [email for event in events
+                                   if isinstance(email := event.contact.get("email"), str)])
     for index, event in enumerate(events):
         if wanted is not None and index not in wanted:
+            continue
+        if event.contact.get("email") in refused:
+            outcome.suppressed.append(index)
             continue
         try:
             with session.begin_nested():
                 _apply(session, source.key, default_campaign, event, now, outcome)
+        except _Suppressed:
+            outcome.suppressed.append(index)
         except SmarketingError as exc:
             message = str(exc)
             prefix = "" if message.startswith(event.label) else f"{event.label}: "
             outcome.failures.append((index, prefix + message))
     return outcome
+
+
+class _Suppressed(Exception):
+    """The event's contact resolves to a suppressed address: dropped."""
 
 
 def _apply(session: Session, key: str, campaign: str | None, event: Event, now: datetime,
@@ -339,6 +389,8 @@ def _apply(session: Session, key: str, campaign: str | None, event: Event, now: 
         email = survivor_email(session, normalize_email(contact["email"]))
     except ValueError as exc:
         raise ValidationError(f"email: {exc}") from None
+    if suppressed(session, [email]):  # merged into an erased person, or found by a property
+        raise _Suppressed
     stage, note = stage_update(repository.stage_of(session, email),
                                contact.pop("lifecycle_stage", None))  # fmt: skip
     if stage is not None:

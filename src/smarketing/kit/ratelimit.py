@@ -34,8 +34,11 @@ LOGIN_PER_ADDRESS = 10
 LOGIN_PER_EMAIL = 5
 #: Tracking requests per minute from one client address.
 TRACK_PER_ADDRESS = 600
-#: Webhook requests per minute to one active source.
+#: Signed webhook requests per minute to one active source.
 HOOK_PER_SOURCE = 600
+#: Unsigned or badly signed webhook requests per minute to one active source: counted
+#: apart, so strangers cannot use up the limit of the signed sender.
+UNSIGNED_HOOK_PER_SOURCE = 60
 #: Webhook requests per minute from one client address to sources that are unknown or
 #: disabled (each one would otherwise be written to the request log).
 UNKNOWN_HOOK_PER_ADDRESS = 30
@@ -78,6 +81,7 @@ class RateLimits:
     login_per_email: int = LOGIN_PER_EMAIL
     track_per_address: int = TRACK_PER_ADDRESS
     hook_per_source: int = HOOK_PER_SOURCE
+    unsigned_hook_per_source: int = UNSIGNED_HOOK_PER_SOURCE
     unknown_hook_per_address: int = UNKNOWN_HOOK_PER_ADDRESS
 
     def login(self, address: str, email: str) -> list[Counted]:
@@ -94,11 +98,18 @@ class RateLimits:
         return [Counted(Rule("track-address", self.track_per_address, "requests", "address",
                              "/track"), address)]  # fmt: skip
 
-    def hook(self, source: str, address: str, *, active: bool) -> list[Counted]:
-        """A request to an active source counts per source; one to an unknown or disabled
-        source counts per address (its key is the sender's choice, so it cannot be one)."""
-        if active:
+    def hook(self, source: str, address: str, *, active: bool,
+             signed: bool = True) -> list[Counted]:  # fmt: skip
+        """A signed request to an active source counts per source; an unsigned or badly
+        signed one per source too, but on a count of its own (strangers cannot use up the
+        sender's); one to an unknown or disabled source counts per address (its key is
+        the sender's choice, so it cannot be one)."""
+        if active and signed:
             return [Counted(Rule("hook-source", self.hook_per_source, "requests", "source",
+                                 "/hooks/{source}"), source)]  # fmt: skip
+        if active:
+            return [Counted(Rule("hook-unsigned", self.unsigned_hook_per_source,
+                                 "unsigned or badly signed requests", "source",
                                  "/hooks/{source}"), source)]  # fmt: skip
         return [Counted(Rule("hook-unknown-address", self.unknown_hook_per_address,
                              "requests", "address", "/hooks/{source} of an unknown source"),
