@@ -53,4 +53,4 @@ def children_first(parents: Mapping[str, Iterable[str]]) -> list[str]:
 def erasure_counts(rows: Mapping[str, int]) -> dict[str, int]:
     """What the privacy log keeps of an erasure: rows per table, tables with none left out.
     No value of any row: the counts say how much went, never whose."""
-    return {table: count for table, count in sorted(rows.items()) if count}
+    return {str(table): count for table, count in sorted(rows.items()) if count}

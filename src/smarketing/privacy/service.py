@@ -65,7 +65,7 @@ def export_person(session: Session, email: str, *, now: datetime, actor: str) ->
     addresses = addresses or [address]
     found = repository.rows_of(session, contact_ids, addresses)
     rows = repository.read_rows(session, found)
-    counts = erasure_counts({table: len(items) for table, items in rows.items()})
+    counts = erasure_counts({str(table): len(items) for table, items in rows.items()})
     _record(session, EXPORT, address, actor, now, counts)
     return {
         "format": FORMAT,
@@ -74,8 +74,8 @@ def export_person(session: Session, email: str, *, now: datetime, actor: str) ->
         "exported_at": now.isoformat(),
         "suppressed": bool(suppressed(session, [address])),
         "counts": counts,
-        "tables": {table: [{column: json_value(value) for column, value in row.items()}
-                           for row in items] for table, items in rows.items()},
+        "tables": {str(table): [{str(column): json_value(value) for column, value in row.items()}
+                                for row in items] for table, items in rows.items()},
     }  # fmt: skip
 
 
