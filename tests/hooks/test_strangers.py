@@ -4,20 +4,39 @@ with the refusals counted (issue 10, item 6). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from smarketing.core.database import transaction
 from smarketing.core.workspace import OpenWorkspace
+from smarketing.hooks import service
 from smarketing.hooks.domain import signed_headers
 from smarketing.hooks.service import REFUSAL_ROWS_PER_MINUTE
 from smarketing.kit.ratelimit import RateLimiter, RateLimits
 from smarketing.models import WebhookRequest
-from tests.hooks.test_api import SECRETS, T, client, post, workspace  # noqa: F401 - fixtures
+from smarketing.web.app import create_app
+from tests.hooks.test_api import NOW, RECORDS, SECRETS, T, post
+from tests.web.support import seeded_workspace
 
 BODY = b'{"email": "dora@atelier.example", "id": "f-1"}'
+
+
+@pytest.fixture
+def workspace(workspace_url: str) -> Iterator[OpenWorkspace]:
+    with seeded_workspace(workspace_url, RECORDS, logins=[], now=NOW) as workspace:
+        with transaction(workspace.sessions) as session:
+            service.add_source(session, "forms", "generic", now=NOW, secret=SECRETS["forms"])
+        yield workspace
+
+
+@pytest.fixture
+def client(workspace: OpenWorkspace) -> Iterator[TestClient]:
+    with TestClient(create_app(workspace, clock=lambda: NOW)) as test_client:
+        yield test_client
 
 
 def _log(workspace: OpenWorkspace) -> list[tuple[str, int]]:

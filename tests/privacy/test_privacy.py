@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,9 @@ def _traces(session: Session) -> None:
                                reason=f"quarantine item 1: {LEA}: owner unknown"))  # fmt: skip
     rep = session.scalars(select(User).where(User.email == REP)).one()
     session.add(Notification(user_id=rep.id, kind="lead_activity", subject="Lea Ruiz: form",
-                             body="Lea Ruiz submitted a form", link="/contacts/lea.ruiz%40studio"
-                             ".example", dedupe_key="lead-activity:x:1", created_at=NOW))  # fmt: skip
+                             body="Lea Ruiz submitted a form",
+                             link="/contacts/lea.ruiz%40studio.example",
+                             dedupe_key="lead-activity:x:1", created_at=NOW))  # fmt: skip
     session.flush()
 
 
@@ -112,7 +113,8 @@ def test_export_holds_every_row_about_the_person_and_nothing_else(
     assert [(row["id"], row["amount"]) for row in tables["deals"]] == [("crm-1", "1000.50")]
     assert [row["merged_email"] for row in tables["merged_contacts"]] == [
         "lea.old@studio.example"]
-    assert len(tables["quarantine"]) == 1 and "Lea.Ruiz" in tables["quarantine"][0]["payload"]
+    assert len(tables["quarantine"]) == 1
+    assert "Lea.Ruiz" in tables["quarantine"][0]["payload"]
     assert len(tables["webhook_requests"]) == 1
     assert [row["link"] for row in tables["notifications"]] == [
         "/contacts/lea.ruiz%40studio.example"]
@@ -131,9 +133,12 @@ def test_erase_removes_the_person_keeps_others_and_logs_counts(workspace: OpenWo
     with transaction(workspace.sessions) as session:
         erasure = erase_person(session, LEA, now=NOW, actor="tests")
     assert erasure.counts["contacts"] == 1
-    assert erasure.counts["activities"] == 1 and erasure.counts["deals"] == 1
-    assert erasure.counts["quarantine"] == 1 and erasure.counts["notifications"] == 1
-    assert erasure.addresses == 2 and erasure.suppressed == 2
+    assert erasure.counts["activities"] == 1
+    assert erasure.counts["deals"] == 1
+    assert erasure.counts["quarantine"] == 1
+    assert erasure.counts["notifications"] == 1
+    assert erasure.addresses == 2
+    assert erasure.suppressed == 2
     with transaction(workspace.sessions) as session:
         assert _count(session, Contact, Contact.email == LEA) == 0
         assert _count(session, MergedContact) == 0
@@ -145,9 +150,11 @@ def test_erase_removes_the_person_keeps_others_and_logs_counts(workspace: OpenWo
                                     OTHER]) == {"Lea.Ruiz@Studio.example",
                                                 "lea.old@studio.example"}  # fmt: skip
         logged = session.scalars(select(PrivacyRequest)).one()
-        assert logged.action == "erase" and logged.counts == erasure.counts
+        assert logged.action == "erase"
+        assert logged.counts == erasure.counts
         hashes = set(session.scalars(select(SuppressedAddress.address_hash)))
-        assert logged.address_hash in hashes and LEA not in "".join(hashes)
+        assert logged.address_hash in hashes
+        assert LEA not in "".join(hashes)
 
 
 def test_the_suppression_list_survives_a_secret_rotation_and_can_be_lifted(
@@ -198,9 +205,12 @@ def test_api_needs_an_admin_key(workspace: OpenWorkspace) -> None:
         exported = client.post("/api/v1/privacy/export", json={"email": LEA}, headers=admin)
         no_email = client.post("/api/v1/privacy/erase", json={"email": 7}, headers=admin)
         erased = client.post("/api/v1/privacy/erase", json={"email": LEA}, headers=admin)
-    assert refused.status_code == 403 and "admin" in refused.json()["detail"]
-    assert exported.status_code == 200 and exported.json()["address"] == LEA
-    assert no_email.status_code == 422 and no_email.json()["detail"].startswith("email:")
+    assert refused.status_code == 403
+    assert "admin" in refused.json()["detail"]
+    assert exported.status_code == 200
+    assert exported.json()["address"] == LEA
+    assert no_email.status_code == 422
+    assert no_email.json()["detail"].startswith("email:")
     assert erased.status_code == 200, erased.text
     assert erased.json()["erased"]["contacts"] == 1
 
@@ -219,7 +229,8 @@ def test_the_page_is_for_admins_and_exports_and_erases(workspace: OpenWorkspace)
         assert download.headers["content-disposition"].startswith("attachment")
         assert download.json()["address"] == LEA
         done = client.post("/admin/privacy/erase", data={"csrf_token": token, "email": LEA})
-        assert done.status_code == 200 and 'id="erased"' in done.text
+        assert done.status_code == 200
+        assert 'id="erased"' in done.text
     with transaction(workspace.sessions) as session:
         assert _count(session, Contact, Contact.email == LEA) == 0
 
@@ -268,7 +279,8 @@ def test_an_erased_demo_contact_leaves_no_trace_in_the_sqlite_file(
     args = ["gdpr", "erase", email, "--yes", *(["--vacuum"] if vacuum else [])]
     erased = runner.invoke(cli_app, args, catch_exceptions=False)
     assert erased.exit_code == 0, erased.output
-    assert "contacts 1" in erased.output and "quarantine 1" in erased.output
+    assert "contacts 1" in erased.output
+    assert "quarantine 1" in erased.output
     assert _mentions(_file_bytes(path), email) == []
     get_settings.cache_clear()
     with Session(make_engine(sqlite_url)) as session:
@@ -290,10 +302,11 @@ def test_cli_export_writes_the_json_and_erase_asks_first(
     declined = runner.invoke(cli_app, ["gdpr", "erase", LEA], input="n\n")
     assert declined.exit_code == 1
     bad = runner.invoke(cli_app, ["gdpr", "export", "not-an-address"])
-    assert bad.exit_code == 2 and "email" in bad.output
+    assert bad.exit_code == 2
+    assert "email" in bad.output
     with transaction(workspace.sessions) as session:
         assert _count(session, Contact, Contact.email == LEA) == 1
     allowed = runner.invoke(cli_app, ["gdpr", "allow", OTHER, "--suppress"])
-    assert allowed.exit_code == 0 and "suppressed" in allowed.output
+    assert allowed.exit_code == 0
+    assert "suppressed" in allowed.output
     get_settings.cache_clear()
-    assert timedelta(0) == timedelta(0)

@@ -26,12 +26,7 @@ from fastapi import BackgroundTasks, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from smarketing.auth.keys import allows, hash_key
-from smarketing.auth.service import (
-    LAST_USED_RESOLUTION,
-    KeyRefused,
-    authenticate_key,
-    needs_last_used_update,
-)
+from smarketing.auth.service import KeyRefused, authenticate_key, needs_last_used_update
 from smarketing.core.database import transaction
 from smarketing.kit.deps import (
     CsrfError,
@@ -122,9 +117,8 @@ def _look_up(request: Request, plaintext: str, tasks: BackgroundTasks) -> ApiPri
     except KeyRefused as exc:
         raise HTTPException(401, detail=f"{exc}; {HOW_TO}",
                             headers={"WWW-Authenticate": "Bearer"}) from None  # fmt: skip
-    recorder = last_use(request)
-    noted = recorder.noted("api_key", principal.key_id)
-    if stale and (noted is None or now - noted >= LAST_USED_RESOLUTION):
+    if stale:  # the stored time is old: note it (again), write what is noted after the answer
+        recorder = last_use(request)
         recorder.note("api_key", principal.key_id, now)
         tasks.add_task(recorder.flush, get_workspace(request).engine)
     cache = _cache(request)
