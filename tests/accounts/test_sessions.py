@@ -105,8 +105,7 @@ def test_sessions_end_when_idle_and_when_old(app: Any, clock: Clock,
         assert len(session.scalars(select(UserSession)).all()) == 2
 
 
-def test_changing_ones_password_ends_the_other_sessions(app: Any,
-                                                        workspace: OpenWorkspace) -> None:  # fmt: skip
+def test_changing_ones_password_ends_the_other_sessions(app: Any) -> None:
     with TestClient(app) as here, TestClient(app) as elsewhere:
         log_in(here, REP)
         log_in(elsewhere, REP)
