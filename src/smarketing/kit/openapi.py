@@ -11,7 +11,8 @@ schema FastAPI generates, once, when it is first asked for:
 - every operation gets the answers any route can give: 500 (an unexpected error) and
   503 with `Retry-After` (the database busy or out of reach); one that reads a body,
   parameters or a JSON body also 422; one behind an API key also 401 and 403 (a read
-  key on a write), and one with a path parameter also 404. What a route declares itself
+  key on a write), and one with a path parameter or a body (which may name a record)
+  also 404. What a route declares itself
   (its description and example) wins over these defaults.
 """
 
@@ -78,7 +79,7 @@ def _document(path: str, operation: dict[str, Any]) -> None:
         wanted.append("422")
     if path.startswith("/api/"):
         wanted += ["401", "403"]
-    if "{" in path:
+    if "{" in path or operation.get("requestBody"):  # an id in the path or the body
         wanted.append("404")
     for status in wanted:
         answer = responses.setdefault(status, {})

@@ -105,14 +105,15 @@ def create_app(
                                       if settings.cookie_secure else {})}  # fmt: skip
     app.add_middleware(SecurityHeaders, headers=headers)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(account_pages.public_router)
+    # Pages are not part of the API: they stay out of its OpenAPI schema.
+    app.include_router(account_pages.public_router, include_in_schema=False)
     badge = [Depends(notify_pages.unread_badge)]  # the unread count in the navigation
     # duplicates_pages before contact_pages: /contacts/duplicates is not a contact's email.
     for router in (duplicates_pages.router, funnel_pages.router, followup_pages.router,
                    contact_pages.router,
                    sla_pages.router, notify_pages.router, apikeys_pages.router,
                    quarantine_pages.router, account_pages.router, privacy_pages.router):
-        app.include_router(router, dependencies=badge)
+        app.include_router(router, dependencies=badge, include_in_schema=False)
     for router in (sla_api.router, followup_api.router, contacts_api.router,
                    campaigns_api.router, deals_api.router,
                    activities_api.router, duplicates_api.router, quarantine_api.router,
