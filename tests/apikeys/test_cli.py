@@ -108,7 +108,7 @@ def test_no_keys_yet(cli: Invoke) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["create", "forms", "--scope", "admin"], "--scope: must be one of read, write"),
+        (["create", "forms", "--scope", "owner"], "--scope: must be one of read, write, admin"),
         (["create", "   ", "--scope", "read"], "name: required"),
         (["revoke", "deadbeef"], "no API key with prefix 'deadbeef'"),
         (["revoke", "smk_nonsense"], "not an smarketing API key"),
