@@ -28,7 +28,7 @@ MIN_PASSWORD_CHARS = 12
 #: a megabyte-long "password" must not cost the server time.
 MAX_PASSWORD_CHARS = 128
 #: zxcvbn's score: 0 to 4; 3 is "safely unguessable: moderate protection from an offline
-#: slow-hash scenario" (under 10^10 guesses is below 3).
+#: slow-hash scenario" (at least 10^8 guesses).
 MIN_GUESS_SCORE = 3
 
 TOO_SHORT = N_("The password needs at least %(min)s characters.")

@@ -173,10 +173,13 @@ def log_command(
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=10_000,
                               help="At most N requests, newest first."),
 ) -> None:  # fmt: skip
-    """Show the request log, newest first: when, source, outcome, reason, sender, size."""
+    """Show the request log, newest first: when, source, outcome, reason, sender, size.
+    A refusal row that stands for more (the log keeps at most 10 refusal rows per source
+    and minute) says so: "refused (+7 more)"."""
     workspace = open_workspace()
     with transaction(workspace.sessions, read_only=True) as session:
-        entries = [(_when(e.received_at), e.source, e.outcome, e.reason or "",
+        entries = [(_when(e.received_at), e.source,
+                    e.outcome + (f" (+{e.repeats} more)" if e.repeats else ""), e.reason or "",
                     e.remote_addr or "-", str(e.body_bytes))
                    for e in service.request_log(session, source=source, refused=refused,
                                                 limit=limit)]  # fmt: skip
