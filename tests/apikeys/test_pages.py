@@ -73,7 +73,8 @@ def test_admin_creates_a_key_shown_once_that_works_on_the_api(
 
 @pytest.mark.parametrize(
     ("name", "scope", "message"),
-    [("", "read", "Name: required"), ("forms", "superuser", "Scope: must be one of read, write, admin")],
+    [("", "read", "Name: required"),
+     ("forms", "superuser", "Scope: must be one of read, write, admin")],
 )
 def test_bad_create_form_shows_the_error_and_creates_nothing(
     client: TestClient, workspace: OpenWorkspace, name: str, scope: str, message: str

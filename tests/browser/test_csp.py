@@ -69,7 +69,8 @@ def test_pages_htmx_and_swagger_ui_work_under_the_policy(page: Any, server_url: 
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.goto(f"{server_url}/admin/api-keys")
     page.locator("form[data-confirm] button").first.click()
-    assert asked and "Revoke the key" in asked[0]
+    assert asked
+    assert "Revoke the key" in asked[0]
     assert "revoked" not in page.content().lower()  # dismissed: nothing was sent
     page.goto(f"{server_url}/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=15000)

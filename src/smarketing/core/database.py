@@ -24,6 +24,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Execution option marking a unit of work that only reads (see `transaction`).
@@ -128,6 +130,32 @@ def brief_transaction(engine: Engine, *, wait_ms: int = BRIEF_WAIT_MS) -> Iterat
 
 class WriterTurnTimeout(RuntimeError):
     """Another writer of this process held the database for longer than the timeout."""
+
+
+#: SQLite's messages for a fault that passes (the write lock, the file out of reach).
+SQLITE_FAULTS = ("database is locked", "database table is locked", "database schema is locked",
+                 "unable to open database file", "disk i/o error")
+
+
+def is_transient_fault(exc: BaseException) -> bool:
+    """Whether `exc` is a fault of the database that passes, not a fault of the data nor a
+    bug: the web answers it 503 with Retry-After, and no producer may quarantine or reject
+    input for it (catch DBAPIError as bad data only when this is False).
+
+    PostgreSQL's OperationalError always is (connection lost or refused, lock or statement
+    timeout, serialization failure, deadlock, server shutting down); SQLite's only for the
+    messages of SQLITE_FAULTS ("no such table" is a bug). So are a full connection pool
+    and WriterTurnTimeout."""
+    if isinstance(exc, SATimeoutError | WriterTurnTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        message = str(exc.orig).lower()
+        return any(fault in message for fault in SQLITE_FAULTS)
+    return True
 
 
 @contextmanager

@@ -38,12 +38,12 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smarketing.core.database import WriterTurnTimeout
+from smarketing.core.database import WriterTurnTimeout, is_transient_fault
 from smarketing.core.errors import (
     ConflictError,
     NotFoundError,
@@ -69,9 +69,6 @@ FAILED_MESSAGE = N_("This request failed on our side and nothing was saved. The 
                     "the server log under reference %(reference)s.")
 #: Seconds a client is asked to wait after a 503 (`Retry-After`).
 RETRY_AFTER_SECONDS = 5
-#: SQLite's messages for a fault that passes (the write lock, the file out of reach).
-SQLITE_FAULTS = ("database is locked", "database table is locked", "database schema is locked",
-                 "unable to open database file", "disk i/o error")
 log = logging.getLogger("smarketing.web")
 #: The HTTP status each kind of domain error stands for (most specific first).
 STATUS_OF = ((ValidationError, 422), (NotFoundError, 404), (PermissionDeniedError, 403),
@@ -152,21 +149,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` is a fault of the database that passes (503), not a bug (500).
-
-    PostgreSQL's OperationalError is always one (connection lost or refused, lock or
-    statement timeout, serialization failure, server shutting down); SQLite's only for
-    the messages of SQLITE_FAULTS ("no such table" is a bug, not a fault)."""
-    if isinstance(exc, PoolTimeoutError | WriterTurnTimeout):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if not isinstance(exc, OperationalError):
-        return False
-    if type(exc.orig).__module__.startswith("sqlite3"):
-        message = str(exc.orig).lower()
-        return any(fault in message for fault in SQLITE_FAULTS)
-    return True
+    """Whether `exc` is a fault of the database that passes (503), not a bug (500): see
+    smarketing.core.database.is_transient_fault."""
+    return is_transient_fault(exc)
 
 
 async def database_fault(request: Request, exc: Exception) -> Response:
