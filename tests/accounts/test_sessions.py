@@ -252,3 +252,26 @@ def test_serve_refuses_the_default_secret_in_production(monkeypatch: pytest.Monk
     assert result.exit_code == 2
     assert "SMARKETING_SECRET_KEY" in result.output
     assert "Not started" in result.output
+
+
+def test_sessions_that_ended_long_ago_are_purged(session: Any) -> None:
+    from smarketing.auth.jobs import KEEP_ENDED, purge_sessions
+
+    user = User(email="purge@acme.example", name="P", role="sales_rep", password_hash="x")
+    session.add(user)
+    session.flush()
+    max_age = timedelta(hours=12)
+    old = NOW - KEEP_ENDED - max_age - timedelta(days=1)
+    rows = {
+        "revoked-long-ago": (old, NOW - KEEP_ENDED - timedelta(days=1)),
+        "revoked-lately": (NOW - timedelta(days=1), NOW - timedelta(hours=20)),
+        "expired-long-ago": (old, None),
+        "live": (NOW - timedelta(hours=1), None),
+    }
+    for name, (created, revoked) in rows.items():
+        session.add(UserSession(id=name, user_id=user.id, created_at=created,
+                                last_seen_at=created, revoked_at=revoked))  # fmt: skip
+    session.flush()
+    assert purge_sessions(session, NOW, max_age=max_age) == 2
+    left = set(session.scalars(select(UserSession.id).where(UserSession.user_id == user.id)))
+    assert left == {"revoked-lately", "live"}

@@ -65,7 +65,7 @@ REDIS_URL_ENV = "SMARKETING_REDIS_URL"
 IMMEDIATE_ENV = "SMARKETING_JOBS_IMMEDIATE"
 HUEY_NAME = "smarketing"
 # Modules that define jobs; a module that does not exist (yet) is skipped.
-TASK_MODULES = ("smarketing.notify.jobs", "smarketing.sla.jobs")
+TASK_MODULES = ("smarketing.notify.jobs", "smarketing.sla.jobs", "smarketing.auth.jobs")
 
 F = TypeVar("F", bound=Callable[..., Any])
 Schedule = Callable[[datetime], bool]
