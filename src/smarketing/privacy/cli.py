@@ -69,7 +69,10 @@ def erase_command(
             erasure = erase_person(session, email, now=utcnow(), actor=by)
     except ValidationError as exc:
         fail(str(exc))
-    after_erasure(workspace.engine, vacuum=vacuum)
+    if not after_erasure(workspace.engine, vacuum=vacuum):
+        typer.echo("note: the write-ahead log could not be truncated now (the server was "
+                   "reading); old pages stay in the -wal file until its next checkpoint: run "
+                   "the command with --vacuum when the server is quiet", err=True)  # fmt: skip
     rows = ", ".join(f"{table} {count}" for table, count in erasure.counts.items()) or "none"
     typer.echo(f"erased: {rows}; {erasure.addresses} address(es) suppressed")
 

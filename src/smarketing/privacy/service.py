@@ -16,11 +16,13 @@ page, so nothing stays in space freed before the erasure either (docs/privacy.md
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from smarketing.contacts.suppression import (
@@ -110,15 +112,21 @@ def erase_person(session: Session, email: str, *, now: datetime, actor: str) -> 
     return Erasure(counts, len(addresses), added)
 
 
-def after_erasure(engine: Engine, *, vacuum: bool = False) -> None:
-    """After the erasure's commit, on SQLite: rewrite the file (`vacuum`) and fold the
-    write-ahead log into it and truncate it, so no old page keeps an erased value."""
+def after_erasure(engine: Engine, *, vacuum: bool = False) -> bool:
+    """After the erasure's commit, on SQLite: rewrite the file (`vacuum`), then fold the
+    write-ahead log into it and truncate it, so no old page keeps an erased value. False
+    when the log could not be truncated now (a reader was still on an old snapshot, or
+    the database was busy): it is at the next checkpoint, or run it again."""
     if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as connection:
-        raw = connection.connection.dbapi_connection
-        assert raw is not None  # noqa: S101 - an open connection
-        if vacuum:
-            raw.execute("VACUUM")
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
+        return True
+    try:
+        with engine.connect() as connection:
+            raw = connection.connection.dbapi_connection
+            assert raw is not None  # noqa: S101 - an open connection
+            if vacuum:
+                raw.execute("VACUUM")
+            busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        log.warning("after an erasure, the WAL was not truncated: %s", exc)
+        return False
+    return not busy
