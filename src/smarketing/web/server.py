@@ -78,7 +78,7 @@ def serve_command(
     skip_check: bool = typer.Option(
         False, "--skip-check",
         help="Start without checking the SQLite file first (quick_check reads it whole: "
-             "5.5 s for 250 MB on a busy 2-core machine). See docs/operations.md."),
+             "1.1 s for 164 MiB on a shared 2-core machine). See docs/operations.md."),
 ) -> None:  # fmt: skip
     """Run the web app until Ctrl-C. Checks the database and applies pending migrations
     first, and prints the URL and, when the demo workspace is loaded, its logins."""
