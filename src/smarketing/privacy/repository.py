@@ -25,21 +25,18 @@ from smarketing.models import (
     Base,
     Contact,
     MergedContact,
-    Notification,
-    QuarantineItem,
-    WebhookRequest,
 )
 from smarketing.privacy.domain import children_first
 
 #: Ids per IN list.
 _CHUNK = 500
 #: The root of the walk.
-CONTACTS = Contact.__table__.name
+CONTACTS = "contacts"
 #: Tables whose text may name an address, with the columns searched.
 TEXT_COLUMNS = {
-    QuarantineItem.__table__.name: ("payload", "reason"),
-    WebhookRequest.__table__.name: ("reason",),
-    Notification.__table__.name: ("subject", "body", "link"),
+    "quarantine": ("payload", "reason"),
+    "webhook_requests": ("reason",),
+    "notifications": ("subject", "body", "link"),
 }
 
 
