@@ -23,7 +23,7 @@ from smarketing.core.settings import Settings, get_settings
 from smarketing.core.workspace import OpenWorkspace
 from smarketing.models import User, UserSession
 from smarketing.web.app import CONTENT_SECURITY_POLICY, HSTS, SESSION_COOKIE, create_app
-from tests.web.support import PASSWORD, csrf_from, seeded_workspace
+from tests.support.web import PASSWORD, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ADMIN = "admin@acme.example"

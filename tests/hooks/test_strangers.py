@@ -20,7 +20,7 @@ from smarketing.kit.ratelimit import RateLimiter, RateLimits
 from smarketing.models import WebhookRequest
 from smarketing.web.app import create_app
 from tests.hooks.test_api import NOW, RECORDS, SECRETS, T, post
-from tests.web.support import seeded_workspace
+from tests.support.web import seeded_workspace
 
 BODY = b'{"email": "dora@atelier.example", "id": "f-1"}'
 

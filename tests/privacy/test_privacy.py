@@ -38,8 +38,8 @@ from smarketing.models import (
 )
 from smarketing.privacy.service import erase_person, export_person
 from smarketing.web.app import create_app
-from tests.api_support import auth, make_api_key
-from tests.web.support import PASSWORD, csrf_from, seeded_workspace
+from tests.support.api_keys import auth, make_api_key
+from tests.support.web import PASSWORD, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LEA = "lea.ruiz@studio.example"

@@ -25,9 +25,9 @@ from smarketing.core.workspace import OpenWorkspace
 from smarketing.kit.errors import is_unavailable
 from smarketing.models import ApiKey, QuarantineItem, UserSession
 from smarketing.web.app import create_app
-from tests.api_support import auth, make_api_key
 from tests.browser.conftest import serve_in_thread
-from tests.web.support import PASSWORD, csrf_from, seeded_workspace
+from tests.support.api_keys import auth, make_api_key
+from tests.support.web import PASSWORD, csrf_from, seeded_workspace
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ADMIN = "admin@acme.example"
