@@ -74,6 +74,9 @@ def test_anything_not_shaped_like_a_key_is_malformed(presented: str) -> None:
     ("read", "write", False),
     ("write", "read", True),
     ("write", "write", True),
+    ("write", "admin", False),
+    ("admin", "read", True),
+    ("admin", "admin", True),
 ])  # fmt: skip
 def test_a_write_key_may_also_read_a_read_key_may_only_read(scope: str, needed: str,
                                                             allowed: bool) -> None:  # fmt: skip
@@ -87,5 +90,5 @@ def test_scopes_are_ordered_read_below_write(scope: str, needed: str) -> None:
 
 
 def test_an_unknown_scope_allows_only_itself() -> None:
-    assert not allows("admin", "read")
+    assert not allows("owner", "read")
     assert not allows("", "write")
